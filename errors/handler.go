@@ -196,6 +196,10 @@ func headerWritten(w http.ResponseWriter) bool {
 		switch rw := w.(type) {
 		case *responseWriter:
 			return rw.written
+		case interface{ HeaderWritten() bool }:
+			// Recording wrappers from other packages, such as
+			// middleware.ResponseWriter, know it too.
+			return rw.HeaderWritten()
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = rw.Unwrap()
 		default:

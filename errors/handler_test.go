@@ -545,3 +545,23 @@ func BenchmarkWrite(b *testing.B) {
 		errors.Write(w, r, err)
 	}
 }
+
+// recordingWriter stands for a recording wrapper from another package
+// (middleware.ResponseWriter) that reports whether the header went out.
+type recordingWriter struct {
+	http.ResponseWriter
+	written bool
+}
+
+func (w *recordingWriter) WriteHeader(code int) { w.written = true; w.ResponseWriter.WriteHeader(code) }
+func (w *recordingWriter) HeaderWritten() bool  { return w.written }
+
+func TestWriteHonoursForeignHeaderWritten(t *testing.T) {
+	rec := httptest.NewRecorder()
+	w := &recordingWriter{ResponseWriter: rec}
+	w.WriteHeader(http.StatusAccepted)
+	errors.Write(w, httptest.NewRequest("GET", "/", nil), errors.NotFound("gone"))
+	if rec.Code != http.StatusAccepted || rec.Body.Len() != 0 {
+		t.Errorf("after the header went out, Write produced %d %q; want the 202 untouched and no body", rec.Code, rec.Body)
+	}
+}

@@ -3,7 +3,7 @@
 // echo endpoint, health probes, and a graceful shutdown on SIGINT or
 // SIGTERM.
 //
-//	go run ./examples/hello            # listens on :8080, or $PORT
+//	go run ./examples/hello            # listens on :8080, or $PORT; LOG_LEVEL=debug for more
 //	curl localhost:8080/hello/keel
 //	curl -d '{"message":"hi"}' localhost:8080/echo
 //	curl localhost:8080/items/2        # a typed error, as problem+json
@@ -50,7 +50,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	logger := zerolog.New(stdout).With().Timestamp().Str("service", "hello").Logger()
+	level := zerolog.InfoLevel
+	if v := getenv("LOG_LEVEL"); v != "" {
+		l, err := zerolog.ParseLevel(v)
+		if err != nil {
+			return fmt.Errorf("LOG_LEVEL: %w", err)
+		}
+		level = l
+	}
+	logger := zerolog.New(stdout).Level(level).With().Timestamp().Str("service", "hello").Logger()
 
 	lifecycle, err := shutdown.New(shutdown.Options{
 		DrainDelay:  *drain,

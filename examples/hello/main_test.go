@@ -219,7 +219,16 @@ func TestService(t *testing.T) {
 	}
 }
 
-func TestFlags(t *testing.T) {
+func TestBadConfiguration(t *testing.T) {
+	env := func(k string) string {
+		if k == "LOG_LEVEL" {
+			return "loud"
+		}
+		return ""
+	}
+	if err := run(t.Context(), []string{"hello"}, env, io.Discard, io.Discard); err == nil {
+		t.Error("run with LOG_LEVEL=loud = nil, want an error")
+	}
 	err := run(t.Context(), []string{"hello", "-bogus"}, func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil {
 		t.Error("run with an unknown flag = nil, want an error")

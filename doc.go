@@ -1,0 +1,50 @@
+// Package keel is a toolkit for building production Go backends out of
+// small, independent packages that compose through net/http.
+//
+// This root package holds no code: it documents how the packages fit
+// together. Import the packages you need:
+//
+//	reqctx      request-scoped data: request ID, route, parameters, logger
+//	errors      typed HTTP errors and RFC 9457 problem details
+//	router      routing on httprouter: groups, constraints, versioning, mounting
+//	middleware  Chain, request IDs, access log, panic recovery
+//	shutdown    ordered start, signal handling, drain, health probes
+//
+// A service wires them like this:
+//
+//	r := router.New()
+//	r.Use(
+//		middleware.RequestID(middleware.RequestIDOptions{Logger: logger}),
+//		middleware.AccessLog(middleware.AccessLogOptions{}),
+//		middleware.Recover(middleware.RecoverOptions{}),
+//	)
+//	r.Get("/users/:id", errors.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+//		u, ok := users[r.PathValue("id")]
+//		if !ok {
+//			return errors.NotFound("no user %s", r.PathValue("id"))
+//		}
+//		return json.NewEncoder(w).Encode(u)
+//	}))
+//
+//	life, _ := shutdown.New(shutdown.Options{DrainDelay: 5 * time.Second})
+//	srv, _ := shutdown.NewServer(":8080", r, shutdown.ServerOptions{})
+//	life.Add("http", srv)
+//	log.Fatal(life.Run(context.Background()))
+//
+// # How the packages compose
+//
+// Every handler is an http.Handler and every middleware a
+// func(http.Handler) http.Handler, so keel's pieces work with any router and
+// any standard middleware works with keel's router. The packages share no
+// central application object and no global state: the only thing that
+// travels between them is the request's [reqctx.Data], attached once by the
+// outermost middleware and filled in place by the layers inside it. Errors
+// travel as Go errors and reach clients in exactly one place,
+// [errors.Write].
+//
+// The packages import downwards only: reqctx at the bottom, errors above it,
+// then router, middleware and shutdown. Each can be copied into another tree
+// with only those below it.
+//
+// The examples/hello command is a complete small service built this way.
+package keel

@@ -483,7 +483,7 @@ func TestNegotiation(t *testing.T) {
 		{[]string{"application/xml;q=0.001"}, x},
 		{[]string{"application/xml;charset=utf-8;q=0.5"}, x},
 		{[]string{"application/xml;q=1;level=1, application/json;q=0"}, x},
-		{[]string{`application/xml;foo="a,b;q=0", application/json;q=0`}, x},
+		{[]string{`application/xml;charset="a,b;q=0", application/json;q=0`}, x}, // the q=0 is quoted
 		{[]string{`application/json;foo="a\"b,c"`}, js},
 		{[]string{"application/xml;q=abc"}, js},
 		{[]string{"application/xml;q=2"}, js},

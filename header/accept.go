@@ -50,6 +50,9 @@ func ParseAccept(values []string) []MediaRange {
 func parseMediaRange(elem string) (MediaRange, bool) {
 	parts := splitQuoted(elem, ';')
 	full := strings.ToLower(trimOWS(parts[0]))
+	if full == "*" {
+		full = "*/*" // sent by some old clients (Java's "*; q=.2")
+	}
 	typ, sub, ok := strings.Cut(full, "/")
 	if !ok || !isToken(typ) || !isToken(sub) || typ == "*" && sub != "*" {
 		return MediaRange{}, false
@@ -74,13 +77,22 @@ func parseMediaRange(elem string) (MediaRange, bool) {
 		if !ok {
 			return MediaRange{}, false
 		}
+		if k == "charset" {
+			// Clients put charset in Accept, where it narrows nothing the
+			// server offers; Accept-Charset is the header for it.
+			continue
+		}
 		m.Params = append(m.Params, Param{Key: k, Value: uv})
 	}
 	return m, true
 }
 
 // ParseQ parses a quality value: "0" to "1" with at most three decimals.
+// A missing leading zero (".5", which old clients send) is accepted.
 func ParseQ(s string) (float64, bool) {
+	if strings.HasPrefix(s, ".") {
+		s = "0" + s
+	}
 	if s == "" || len(s) > 5 || (s[0] != '0' && s[0] != '1') {
 		return 0, false
 	}
@@ -134,8 +146,8 @@ func (m MediaRange) match(typ, sub string, params []Param) int {
 // Quality returns the quality the ranges give the media type mediaType
 // (which may carry parameters: "text/html;level=1"): that of the most
 // specific matching range, as RFC 9110 section 12.5.1 says, or 0 when no
-// range matches. An empty ranges slice (no Accept header) accepts
-// everything with quality 1.
+// range matches; among equally specific ranges the highest quality wins. An
+// empty ranges slice (no Accept header) accepts everything with quality 1.
 func Quality(ranges []MediaRange, mediaType string) float64 {
 	if len(ranges) == 0 {
 		return 1
@@ -146,7 +158,8 @@ func Quality(ranges []MediaRange, mediaType string) float64 {
 	}
 	best, q := -1, 0.0
 	for _, r := range ranges {
-		if s := r.match(mt.Type, mt.Subtype, mt.Params); s > best {
+		s := r.match(mt.Type, mt.Subtype, mt.Params)
+		if s > best || s == best && s >= 0 && r.Q > q {
 			best, q = s, r.Q
 		}
 	}

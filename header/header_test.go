@@ -42,8 +42,8 @@ func TestAddVary(t *testing.T) {
 }
 
 func TestParseAccept(t *testing.T) {
-	got := header.ParseAccept([]string{`text/html;level=1;q=0.5, application/JSON`, `*/*;q=0.1;ext=1, bad, text/*;q=2, a/b;x="y,z"`})
-	want := []string{"text/html;level=1 0.5", "application/json 1", "*/* 0.1", `a/b;x=y,z 1`}
+	got := header.ParseAccept([]string{`text/html;level=1;q=0.5, application/JSON;charset=utf-8`, `*/*;q=0.1;ext=1, bad, text/*;q=2, a/b;x="y,z"`, `*; q=.2`})
+	want := []string{"text/html;level=1 0.5", "application/json 1", "*/* 0.1", `a/b;x=y,z 1`, "*/* 0.2"}
 	var gotS []string
 	for _, m := range got {
 		gotS = append(gotS, m.String()+" "+formatQ(m.Q))
@@ -96,6 +96,7 @@ func TestNegotiate(t *testing.T) {
 		{[]string{"text/html"}, "", false},
 		{[]string{"application/json;q=0, */*"}, "application/xml", true},
 		{[]string{"garbage"}, "application/json", true},
+		{[]string{"application/xml;q=0, application/xml"}, "application/xml", true},
 	}
 	for _, tt := range tests {
 		got, ok := header.Negotiate(tt.accept, offers)
@@ -110,7 +111,7 @@ func TestNegotiate(t *testing.T) {
 
 func TestParseQ(t *testing.T) {
 	for s, want := range map[string]bool{"0": true, "1": true, "0.5": true, "0.123": true, "1.000": true,
-		"1.5": false, "0.1234": false, "2": false, "": false, ".5": false, "0.a": false, "01": false} {
+		"1.5": false, "0.1234": false, "2": false, "": false, ".5": true, ".": true, "..5": false, "0.a": false, "01": false} {
 		if _, ok := header.ParseQ(s); ok != want {
 			t.Errorf("ParseQ(%q) ok = %v, want %v", s, ok, want)
 		}

@@ -62,6 +62,17 @@ type ServerOptions struct {
 	// behind a TLS-terminating load balancer.
 	TLSConfig *tls.Config
 
+	// Protocols is http.Server.Protocols: which HTTP versions the server
+	// speaks. Default nil: HTTP/1.1, plus HTTP/2 when TLSConfig is set.
+	// Cleartext HTTP/2 (h2c), for a service behind a proxy that speaks
+	// HTTP/2 to it without TLS, is an opt-in:
+	//
+	//	var p http.Protocols
+	//	p.SetHTTP1(true)
+	//	p.SetUnencryptedHTTP2(true)
+	//	opts.Protocols = &p
+	Protocols *http.Protocols
+
 	// Listener, when set, is the listener the server serves on instead of
 	// listening on an address; the address passed to [NewServer] must
 	// then be empty. The Server takes ownership and closes it on Stop.
@@ -169,6 +180,7 @@ func NewServer(addr string, h http.Handler, opts ServerOptions) (*Server, error)
 		MaxHeaderBytes:    opts.MaxHeaderBytes,
 		TLSConfig:         opts.TLSConfig,
 		ErrorLog:          opts.ErrorLog,
+		Protocols:         opts.Protocols,
 		BaseContext: func(net.Listener) context.Context {
 			return context.WithValue(context.Background(), stoppingKey{}, (<-chan struct{})(s.stopping))
 		},

@@ -389,3 +389,39 @@ func selfSigned(tb testing.TB) (tls.Certificate, *x509.CertPool) {
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
+
+func TestServerCleartextHTTP2(t *testing.T) {
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	s, err := shutdown.NewServer("127.0.0.1:0", http.HandlerFunc(hello), shutdown.ServerOptions{Protocols: &p})
+	if err != nil {
+		t.Fatalf("NewServer: %v", err)
+	}
+	mustStart(t, s)
+	defer s.Stop(context.Background())
+
+	var h2c http.Protocols
+	h2c.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &h2c}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: patience}).Get("http://" + s.Addr() + "/")
+	if err != nil {
+		t.Fatalf("GET over h2c: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || string(body) != "hello" || resp.ProtoMajor != 2 {
+		t.Errorf("GET over h2c = %d %q %s, want 200 hello over HTTP/2", resp.StatusCode, body, resp.Proto)
+	}
+
+	// HTTP/1.1 clients are still served.
+	resp, err = (&http.Client{Timeout: patience}).Get("http://" + s.Addr() + "/")
+	if err != nil {
+		t.Fatalf("GET over HTTP/1.1: %v", err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 1 {
+		t.Errorf("plain client got %s, want HTTP/1.1", resp.Proto)
+	}
+}

@@ -8,6 +8,10 @@
 //	curl -d '{"message":"hi"}' localhost:8080/echo
 //	curl localhost:8080/items/2        # a typed error, as problem+json
 //
+// With -tls-cert and -tls-key it serves HTTPS, with HTTP/2 negotiated by
+// ALPN; with -h2c it also speaks cleartext HTTP/2 to clients (or proxies)
+// that ask for it with prior knowledge.
+//
 // It is wired the way every keel example is: main only calls run, which
 // takes everything from the outside world as arguments, so the tests start
 // the real thing.
@@ -15,10 +19,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -46,7 +53,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	addr := flags.String("addr", net.JoinHostPort(getenv("HOST"), port), "address to listen on")
 	drain := flags.Duration("drain", 0, "how long to fail readiness before stopping (use a few seconds behind a load balancer)")
+	certFile := flags.String("tls-cert", getenv("TLS_CERT_FILE"), "PEM certificate file: serve HTTPS and HTTP/2 (with -tls-key)")
+	keyFile := flags.String("tls-key", getenv("TLS_KEY_FILE"), "PEM private key file for -tls-cert")
+	h2c := flags.Bool("h2c", false, "also serve cleartext HTTP/2 (h2c), for a proxy that speaks HTTP/2 without TLS")
+	idle := flags.Duration("idle-timeout", 0, "close keep-alive connections idle this long (default 120s)")
 	if err := flags.Parse(args[1:]); err != nil {
+		return err
+	}
+	srvOpts, scheme, err := serverOptions(*certFile, *keyFile, *h2c, *idle)
+	if err != nil {
 		return err
 	}
 
@@ -68,14 +83,42 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv, err := shutdown.NewServer(*addr, NewServer(logger, lifecycle), shutdown.ServerOptions{})
+	srv, err := shutdown.NewServer(*addr, NewServer(logger, lifecycle), srvOpts)
 	if err != nil {
 		return err
 	}
 	lifecycle.Add("http", srv)
 	lifecycle.Add("announce", shutdown.Hook{OnStart: func(context.Context) error {
-		logger.Info().Str("addr", srv.Addr()).Msg("listening")
+		logger.Info().Str("addr", srv.Addr()).Str("scheme", scheme).Bool("h2c", *h2c).Msg("listening")
 		return nil
 	}})
 	return lifecycle.Run(ctx)
+}
+
+// serverOptions turns the protocol flags into server options: HTTPS with
+// HTTP/2 when a certificate is given, cleartext HTTP/2 beside HTTP/1.1 when
+// h2c is asked for, and the keep-alive idle timeout.
+func serverOptions(certFile, keyFile string, h2c bool, idle time.Duration) (shutdown.ServerOptions, string, error) {
+	opts := shutdown.ServerOptions{IdleTimeout: idle}
+	if (certFile == "") != (keyFile == "") {
+		return opts, "", errors.New("-tls-cert and -tls-key go together")
+	}
+	if certFile == "" {
+		if h2c {
+			var p http.Protocols
+			p.SetHTTP1(true)
+			p.SetUnencryptedHTTP2(true)
+			opts.Protocols = &p
+		}
+		return opts, "http", nil
+	}
+	if h2c {
+		return opts, "", errors.New("-h2c is for cleartext connections; with TLS, HTTP/2 is negotiated anyway")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return opts, "", fmt.Errorf("load TLS key pair: %w", err)
+	}
+	opts.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	return opts, "https", nil
 }

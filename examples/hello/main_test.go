@@ -47,7 +47,7 @@ func newLogSink() *logSink {
 			s.more = make(chan struct{})
 			s.mu.Unlock()
 			if line["message"] == "listening" {
-				s.addr <- line["addr"].(string)
+				s.addr <- fmt.Sprintf("%s://%s", line["scheme"], line["addr"])
 			}
 		}
 	}()
@@ -83,20 +83,28 @@ func (s *logSink) wait(pred func(map[string]any) bool, timeout time.Duration) ma
 	}
 }
 
-// startService runs the service on a random port and returns its base URL.
-// The service is stopped, and its exit checked, when the test ends.
-func startService(t *testing.T) (string, *logSink) {
+// startService runs the service on a random port, with extra flags, and
+// returns its base URL. The service is stopped, and its exit checked, when
+// the test ends.
+func startService(t *testing.T, flags ...string) (string, *logSink) {
+	return startServiceWith(t, http.DefaultClient, flags...)
+}
+
+// startServiceWith is startService for a service that client, and not the
+// default client, can reach (HTTPS with a test certificate).
+func startServiceWith(t *testing.T, client *http.Client, flags ...string) (string, *logSink) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := newLogSink()
 	errc := make(chan error, 1)
+	args := append([]string{"hello", "-addr", "127.0.0.1:0"}, flags...)
 	go func() {
-		errc <- run(ctx, []string{"hello", "-addr", "127.0.0.1:0"}, func(string) string { return "" }, logs, io.Discard)
+		errc <- run(ctx, args, func(string) string { return "" }, logs, io.Discard)
 	}()
 	var base string
 	select {
 	case addr := <-logs.addr:
-		base = "http://" + addr
+		base = addr
 	case err := <-errc:
 		t.Fatalf("run returned before listening: %v", err)
 	case <-time.After(10 * time.Second):
@@ -113,18 +121,18 @@ func startService(t *testing.T) (string, *logSink) {
 			t.Error("run did not return within 10s of cancellation")
 		}
 		logs.close()
-		http.DefaultClient.CloseIdleConnections()
+		client.CloseIdleConnections()
 	})
-	waitReady(t, base)
+	waitReady(t, client, base)
 	return base, logs
 }
 
 // waitReady polls /readyz until it answers 200.
-func waitReady(t *testing.T, base string) {
+func waitReady(t *testing.T, client *http.Client, base string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := client.Get(base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

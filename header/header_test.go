@@ -137,6 +137,12 @@ func TestNegotiateEncoding(t *testing.T) {
 		{[]string{"*;q=0, identity"}, "identity", true},
 		{[]string{"gzip;q=0.2, identity;q=0.5"}, "identity", true},
 		{[]string{"GZIP"}, "gzip", true},
+		{[]string{"gzip;q=0.8"}, "gzip", true},
+		{[]string{"gzip;q=0.8, br;q=0.5"}, "gzip", true},
+		{[]string{"gzip;q=0.8, identity;q=0.9"}, "identity", true},
+		{[]string{"gzip;q=0"}, "identity", true},
+		{[]string{"gzip;q=bad, br"}, "br", true},
+		{[]string{" , "}, "identity", true},
 	}
 	for _, tt := range tests {
 		got, ok := header.NegotiateEncoding(tt.accept, offers)
@@ -222,5 +228,13 @@ func TestCacheControl(t *testing.T) {
 	}
 	if got := (header.CacheControl{"max-age": "60", "public": "", "no-cache": `a "b"`}).String(); got != `max-age=60, no-cache="a \"b\"", public` {
 		t.Errorf("String() = %s", got)
+	}
+}
+
+func TestNegotiateEncodingAllocs(t *testing.T) {
+	accept := []string{"gzip, deflate, br;q=0.9, identity;q=0.1"}
+	offers := []string{"br", "gzip"}
+	if n := testing.AllocsPerRun(100, func() { header.NegotiateEncoding(accept, offers) }); n != 0 {
+		t.Errorf("NegotiateEncoding allocates %v times, want 0", n)
 	}
 }

@@ -42,43 +42,86 @@ func ParseQList(values []string) []QValue {
 	return out
 }
 
-// qualityOf returns the quality the list gives value: its own element's, or
-// the "*" element's, or -1 when neither is listed.
-func qualityOf(list []QValue, value string) float64 {
+// qualityOf returns the quality the list headers values give value
+// (lower-case): its own element's, or the "*" element's, or -1 when neither
+// is listed. It reads the headers in place, without allocating, since
+// compression middleware asks for every response.
+func qualityOf(values []string, value string) float64 {
 	star := -1.0
-	for _, e := range list {
-		if e.Value == value {
-			return e.Q
-		}
-		if e.Value == "*" {
-			star = e.Q
+	for _, v := range values {
+		for v != "" {
+			var elem string
+			elem, v = cutElem(v)
+			name, params, _ := strings.Cut(elem, ";")
+			name = trimOWS(name)
+			isStar := name == "*"
+			if !isStar && !strings.EqualFold(name, value) {
+				continue
+			}
+			q, ok := elemQ(params)
+			if !ok {
+				continue
+			}
+			if !isStar {
+				return q
+			}
+			star = q
 		}
 	}
 	return star
 }
 
+// cutElem returns the first element of a comma-separated list and the rest.
+// Quality lists carry no quoted strings that matter here: a comma inside
+// one only splits an element that is then skipped as malformed.
+func cutElem(v string) (elem, rest string) {
+	if i := strings.IndexByte(v, ','); i >= 0 {
+		return v[:i], v[i+1:]
+	}
+	return v, ""
+}
+
+// elemQ returns the quality in an element's parameters, 1 when absent.
+func elemQ(params string) (float64, bool) {
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, val, _ := strings.Cut(trimOWS(p), "=")
+		if strings.EqualFold(trimOWS(k), "q") {
+			return ParseQ(trimOWS(val))
+		}
+	}
+	return 1, true
+}
+
 // NegotiateEncoding chooses the content coding for a response from the
 // Accept-Encoding header values and the codings the server offers, in its
 // order of preference ("br", "gzip", ...). It returns "identity" when no
-// offer beats sending the body as is, and ok false when even identity is
-// refused ("identity;q=0" or "*;q=0" without another acceptable coding),
-// the case for a 406 or for sending identity anyway, at the server's choice.
+// offer is acceptable or when identity is ranked higher than every
+// acceptable offer, and ok false when even identity is refused
+// ("identity;q=0", or "*;q=0" without an identity element) and no offer is
+// acceptable: the case for a 406, or for sending identity anyway, at the
+// server's choice. Identity that the header does not mention is acceptable
+// but ranks below every listed coding, so "gzip;q=0.5" still gets gzip.
 // Without an Accept-Encoding header it returns "identity": RFC 9110 allows
 // any coding then, but an unannounced compressed body breaks clients.
+// It does not allocate.
 func NegotiateEncoding(acceptEncoding []string, offers []string) (coding string, ok bool) {
-	list := ParseQList(acceptEncoding)
-	if len(list) == 0 {
+	if !hasContent(acceptEncoding) {
 		return "identity", true
 	}
 	best, bestQ := "", 0.0
 	for _, o := range offers {
-		if q := qualityOf(list, strings.ToLower(o)); q > bestQ {
+		if q := qualityOf(acceptEncoding, o); q > bestQ {
 			best, bestQ = o, q
 		}
 	}
-	identityQ := qualityOf(list, "identity")
+	identityQ := qualityOf(acceptEncoding, "identity")
 	if identityQ < 0 {
-		identityQ = 1 // identity is acceptable unless excluded
+		identityQ = 0 // unlisted: acceptable, after every listed coding
+		if best == "" {
+			return "identity", true
+		}
 	}
 	if best != "" && bestQ >= identityQ {
 		return best, true
@@ -87,6 +130,15 @@ func NegotiateEncoding(acceptEncoding []string, offers []string) (coding string,
 		return "identity", true
 	}
 	return "", false
+}
+
+func hasContent(values []string) bool {
+	for _, v := range values {
+		if trimOWS(v) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // NegotiateLanguage chooses among available language tags (in the server's

@@ -198,6 +198,9 @@ func TestService(t *testing.T) {
 			if !strings.Contains(string(body), tt.wantBody) {
 				t.Errorf("body = %s, want it to contain %s", body, tt.wantBody)
 			}
+			if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Referrer-Policy") == "" {
+				t.Errorf("security headers missing: %v", resp.Header)
+			}
 			id := resp.Header.Get("X-Request-ID")
 			if id == "" {
 				t.Error("no X-Request-ID in the response")

@@ -249,6 +249,15 @@ func (a *accessLog) log(ww ResponseWriter, r *http.Request, start time.Time, how
 	if e == nil {
 		return
 	}
+	if !fromRequest {
+		// Where the request logger would have put them: first.
+		if id := reqctx.RequestID(ctx); id != "" {
+			e.Str("request_id", id)
+		}
+		if id := reqctx.TraceID(ctx); id != "" {
+			e.Str("trace_id", id)
+		}
+	}
 	e.Str("method", r.Method).
 		Str("route", route(r)).
 		Str("path", truncate(r.URL.Path))
@@ -258,14 +267,6 @@ func (a *accessLog) log(ww ResponseWriter, r *http.Request, start time.Time, how
 	e.Int("status", status).
 		Int64("bytes", ww.BytesWritten()).
 		Dur("duration", a.opts.Now().Sub(start))
-	if !fromRequest {
-		if id := reqctx.RequestID(ctx); id != "" {
-			e.Str("request_id", id)
-		}
-		if id := reqctx.TraceID(ctx); id != "" {
-			e.Str("trace_id", id)
-		}
-	}
 	e.Str("client_ip", clientIP(r)).
 		Str("user_agent", truncate(r.UserAgent()))
 	if ww.Hijacked() {

@@ -229,6 +229,7 @@ type corsPolicy struct {
 	anyHeader     bool
 	headers       map[string]struct{} // lower case
 	exposed       string              // the Access-Control-Expose-Headers value, or ""
+	exposedValue  []string            // exposed as a header value, shared by responses
 	credentials   bool
 	maxAge        string
 	privateNet    bool
@@ -301,6 +302,7 @@ func newCORSPolicy(opts CORSOptions) (*corsPolicy, error) {
 		}
 	}
 	p.exposed = strings.Join(opts.ExposedHeaders, ", ")
+	p.exposedValue = []string{p.exposed}
 	p.maxAge = "0"
 	if opts.MaxAge > 0 {
 		p.maxAge = strconv.FormatInt(int64((opts.MaxAge+time.Second-1)/time.Second), 10)
@@ -317,28 +319,44 @@ func newCORSPolicy(opts CORSOptions) (*corsPolicy, error) {
 
 // actual sets the CORS headers of a response to a request that is not a
 // preflight, with the given Origin header values.
+//
+// Every response to a cross-origin request passes through here, so the
+// header values are slices shared between responses (the request's own
+// Origin value, or constants) rather than new ones: each has a capacity of
+// one, so a later Header.Add copies instead of writing into it.
 func (p *corsPolicy) actual(h http.Header, origins []string) {
 	if p.allowAll {
 		// The same headers whatever the origin, and none of them secret:
 		// caches may share the response, so it does not vary.
-		h.Set("Access-Control-Allow-Origin", "*")
+		h["Access-Control-Allow-Origin"] = corsAnyOrigin
 		if p.exposed != "" {
-			h.Set("Access-Control-Expose-Headers", p.exposed)
+			h["Access-Control-Expose-Headers"] = p.exposedValue[:1:1]
 		}
 		return
 	}
-	header.AddVary(h, "Origin")
+	if _, ok := h["Vary"]; ok {
+		header.AddVary(h, "Origin")
+	} else {
+		h["Vary"] = corsVaryOrigin
+	}
 	if len(origins) != 1 || !p.originAllowed(origins[0]) {
 		return
 	}
-	h.Set("Access-Control-Allow-Origin", origins[0])
+	h["Access-Control-Allow-Origin"] = origins[:1:1]
 	if p.credentials {
-		h.Set("Access-Control-Allow-Credentials", "true")
+		h["Access-Control-Allow-Credentials"] = corsTrue
 	}
 	if p.exposed != "" {
-		h.Set("Access-Control-Expose-Headers", p.exposed)
+		h["Access-Control-Expose-Headers"] = p.exposedValue[:1:1]
 	}
 }
+
+// Header values shared by every response; see corsPolicy.actual.
+var (
+	corsAnyOrigin  = []string{"*"}
+	corsVaryOrigin = []string{"Origin"}
+	corsTrue       = []string{"true"}
+)
 
 // preflight answers a preflight request: 204, with the CORS headers when
 // the origin, the method and every requested header are allowed and with

@@ -57,9 +57,16 @@ func Chain(mw ...func(http.Handler) http.Handler) Middleware {
 // middleware set one, and otherwise fallback. fromRequest reports which:
 // the request logger already carries the request's fields (request ID,
 // trace ID), so a caller adds them only to the fallback.
+//
+// A request logger whose request fields are still pending (see
+// reqctx.Data.SetLogger) is returned as it stands with fromRequest false:
+// a middleware that logs once adds the fields to its event, which is
+// cheaper than building the logger.
 func requestLogger(ctx context.Context, fallback *zerolog.Logger) (l *zerolog.Logger, fromRequest bool) {
-	if d := reqctx.From(ctx); d != nil && isSet(&d.Logger) {
-		return &d.Logger, true
+	if d := reqctx.From(ctx); d != nil {
+		if base, pending := d.BaseLogger(); isSet(base) {
+			return base, pending == nil
+		}
 	}
 	return fallback, false
 }

@@ -100,6 +100,7 @@ func recovered(ww ResponseWriter, r *http.Request, pe *PanicError, stack []byte,
 	// call, a logger with the panic fields, so that the panic is logged
 	// once, in the same shape as every other 5xx.
 	r, d := reqctx.Attach(r)
+	d.RequestLogger() // finish a pending logger, so the swap below is complete
 	saved := d.Logger
 	base, fromRequest := requestLogger(r.Context(), fallback)
 	ctx := base.With()

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"net/textproto"
 	"time"
+	"unsafe"
 
-	"github.com/google/uuid"
 	"github.com/keel-go/keel/reqctx"
 	"github.com/rs/zerolog"
 )
@@ -59,9 +59,6 @@ func (opts RequestIDOptions) withDefaults() RequestIDOptions {
 	if opts.MaxLength == 0 {
 		opts.MaxLength = DefaultRequestIDMaxLength
 	}
-	if opts.Generate == nil {
-		opts.Generate = newUUIDv7
-	}
 	return opts
 }
 
@@ -88,7 +85,10 @@ func (opts RequestIDOptions) validate() error {
 //   - keeps an incoming ID from the header named by opts.Header when it is
 //     safe, and otherwise generates one (see [ValidRequestID]);
 //   - stores the ID in Data.RequestID and echoes it in the response header;
-//   - sets Data.Logger to opts.Logger with a "request_id" field.
+//   - installs opts.Logger, with a "request_id" field, as the request
+//     logger ([reqctx.Data.SetLogger]): the field is added when something
+//     first logs through it, so a request that nothing logs costs no
+//     logger.
 //
 // When the Data already carries a request ID — RequestID installed twice,
 // say globally and on a route group — the inner instance keeps that ID
@@ -97,15 +97,13 @@ func (opts RequestIDOptions) validate() error {
 // RequestID panics if opts is invalid: a bad header name or a negative
 // MaxLength is a programming error, reported when the server is wired.
 func RequestID(opts RequestIDOptions) Middleware {
+	custom := opts.Generate != nil
 	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
 		panic(err.Error())
 	}
 	header := textproto.CanonicalMIMEHeaderKey(opts.Header)
 	setLogger := isSet(&opts.Logger)
-	// Deriving a logger copies its context, so it is skipped when the
-	// logger writes nothing anyway.
-	deriveLogger := setLogger && opts.Logger.GetLevel() != zerolog.Disabled
 
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -117,6 +115,9 @@ func RequestID(opts RequestIDOptions) Middleware {
 			if d.Start.IsZero() {
 				d.Start = time.Now()
 			}
+			// One allocation holds the ID and the header value that
+			// echoes it.
+			box := new(requestIDBox)
 			id := ""
 			if !opts.IgnoreIncoming {
 				id = r.Header.Get(header)
@@ -124,20 +125,56 @@ func RequestID(opts RequestIDOptions) Middleware {
 					id = ""
 				}
 			}
-			if id == "" {
-				id = opts.Generate()
-			}
-			d.RequestID = id
-			w.Header().Set(header, id)
 			switch {
-			case deriveLogger:
-				d.Logger = opts.Logger.With().Str("request_id", id).Logger()
-			case setLogger:
-				d.Logger = opts.Logger
+			case id != "":
+			case custom:
+				id = opts.Generate()
+			default:
+				id = box.generate()
+			}
+			box.value[0] = id
+			d.RequestID = id
+			w.Header()[header] = box.value[:]
+			if setLogger {
+				d.SetLogger(opts.Logger, withRequestID)
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// withRequestID is the extension of the request logger RequestID installs:
+// it is built only if something logs through the request logger.
+func withRequestID(c zerolog.Context, d *reqctx.Data) zerolog.Context {
+	return c.Str("request_id", d.RequestID)
+}
+
+// requestIDBox holds a generated request ID and the response header value
+// that carries it, so that both cost one allocation. The value slice has a
+// capacity of one: a later Header.Add copies it rather than writing into
+// the box.
+type requestIDBox struct {
+	value [1]string
+	text  [36]byte
+	raw   [16]byte
+}
+
+// generate fills the box with a new UUIDv7 (RFC 9562) and returns it in
+// canonical form. The string shares the box's bytes, which are never
+// written again, so it is immutable like any other.
+func (b *requestIDBox) generate() string {
+	newUUIDv7(&b.raw, time.Now())
+	const hexDigits = "0123456789abcdef"
+	j := 0
+	for i, c := range b.raw {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b.text[j] = '-'
+			j++
+		}
+		b.text[j], b.text[j+1] = hexDigits[c>>4], hexDigits[c&0xf]
+		j += 2
+	}
+	return unsafe.String(&b.text[0], len(b.text))
 }
 
 // ValidRequestID reports whether id is a request ID that [RequestID] keeps
@@ -162,15 +199,20 @@ func ValidRequestID(id string) bool {
 	return true
 }
 
-// newUUIDv7 returns a new UUIDv7 string.
-func newUUIDv7() string {
-	u, err := uuid.NewV7()
-	if err != nil {
-		// uuid's random source is crypto/rand unless the program replaced
-		// it with uuid.SetRand; crypto/rand.Reader itself never fails.
-		u, _ = uuid.NewV7FromReader(rand.Reader)
-	}
-	return u.String()
+// newUUIDv7 fills u with a UUIDv7 for time now (RFC 9562 section 5.7): 48
+// bits of Unix milliseconds, then 12 bits of sub-millisecond time (the
+// section 6.2 method 3 option), so IDs from one process sort by creation
+// time to about a quarter of a microsecond, then 62 random bits from
+// crypto/rand.
+func newUUIDv7(u *[16]byte, now time.Time) {
+	rand.Read(u[6:]) // never fails since Go 1.24
+	ms := uint64(now.UnixMilli())
+	sub := uint64(now.Nanosecond()%1_000_000) * 4096 / 1_000_000
+	u[0], u[1], u[2] = byte(ms>>40), byte(ms>>32), byte(ms>>24)
+	u[3], u[4], u[5] = byte(ms>>16), byte(ms>>8), byte(ms)
+	u[6] = 0x70 | byte(sub>>8) // version 7
+	u[7] = byte(sub)
+	u[8] = 0x80 | u[8]&0x3f // variant 10
 }
 
 // isToken reports whether s is a valid header field name (an RFC 9110

@@ -178,6 +178,7 @@ type toWriter struct {
 	traceID    string
 	spanID     string
 	logger     zerolog.Logger
+	logWith    func(zerolog.Context, *reqctx.Data) zerolog.Context // pending request fields
 
 	mu        sync.Mutex
 	h         http.Header // the handler's header until committed; nil until asked for
@@ -212,7 +213,9 @@ func newTimeoutWriter(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	tw.method, tw.path, tw.accept, tw.protoMajor = r.Method, r.URL.Path, r.Header["Accept"], r.ProtoMajor
 	tw.parent = r.Context()
 	if d := reqctx.From(r.Context()); d != nil {
-		tw.requestID, tw.traceID, tw.spanID, tw.logger = d.RequestID, d.TraceID, d.SpanID, d.Logger
+		tw.requestID, tw.traceID, tw.spanID = d.RequestID, d.TraceID, d.SpanID
+		base, with := d.BaseLogger()
+		tw.logger, tw.logWith = *base, with
 	}
 	return ww, tw
 }
@@ -427,12 +430,9 @@ func (tw *toWriter) expireLocked() {
 	if hw, ok := tw.w.(interface{ HeaderWritten() bool }); ok && hw.HeaderWritten() {
 		return
 	}
-	ctx := reqctx.WithData(context.WithoutCancel(tw.parent), reqctx.Data{
-		RequestID: tw.requestID,
-		TraceID:   tw.traceID,
-		SpanID:    tw.spanID,
-		Logger:    tw.logger,
-	})
+	data := reqctx.Data{RequestID: tw.requestID, TraceID: tw.traceID, SpanID: tw.spanID}
+	data.SetLogger(tw.logger, tw.logWith)
+	ctx := reqctx.WithData(context.WithoutCancel(tw.parent), data)
 	r := (&http.Request{
 		Method: tw.method,
 		URL:    &url.URL{Path: tw.path},

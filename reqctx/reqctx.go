@@ -86,13 +86,51 @@ type Data struct {
 	// middleware; nil when anonymous.
 	Principal any
 	// Logger is the request logger, carrying the request's fields (request
-	// ID, trace ID, ...). Its zero value writes nothing.
+	// ID, trace ID, ...). Its zero value writes nothing. Read it through
+	// [Data.RequestLogger] or [Logger], which finish a logger installed
+	// with [Data.SetLogger]; assigning it directly installs a finished one.
 	Logger zerolog.Logger
 
 	params  []Param
 	inline  [maxInlineParams]Param
 	values  []value
 	visited bool
+	logWith func(zerolog.Context, *Data) zerolog.Context // pending extension of Logger
+}
+
+// SetLogger installs the request logger: base, extended by with (which adds
+// the request's fields, such as the request ID; nil adds nothing). The
+// extension is built on first use, by [Data.RequestLogger] or [Logger], so a
+// request that nothing logs through costs no logger: building one copies
+// zerolog's context buffer. A middleware that logs once per request, such
+// as an access log, reads [Data.BaseLogger] and adds the fields to its one
+// event instead.
+func (d *Data) SetLogger(base zerolog.Logger, with func(zerolog.Context, *Data) zerolog.Context) {
+	d.Logger = base
+	d.logWith = with
+}
+
+// RequestLogger returns the request logger, building it first if
+// [Data.SetLogger] left it pending. The pointer stays valid for the
+// request's lifetime.
+func (d *Data) RequestLogger() *zerolog.Logger {
+	if d.logWith != nil {
+		with := d.logWith
+		d.logWith = nil
+		if d.Logger.GetLevel() != zerolog.Disabled {
+			d.Logger = with(d.Logger.With(), d).Logger()
+		}
+	}
+	return &d.Logger
+}
+
+// BaseLogger returns the request logger as it stands and the extension
+// [Data.SetLogger] left pending, nil when there is none (the logger is
+// finished, or was assigned directly). With a pending extension, the
+// logger lacks the request's fields: a caller that logs through it adds
+// them itself, or calls the extension.
+func (d *Data) BaseLogger() (*zerolog.Logger, func(zerolog.Context, *Data) zerolog.Context) {
+	return &d.Logger, d.logWith
 }
 
 type value struct {
@@ -311,7 +349,7 @@ func Principal(ctx context.Context) any {
 // returns a disabled logger, so calling code never needs a nil check.
 func Logger(ctx context.Context) *zerolog.Logger {
 	if d := From(ctx); d != nil {
-		return &d.Logger
+		return d.RequestLogger()
 	}
 	l := zerolog.Nop()
 	return &l

@@ -198,3 +198,43 @@ func BenchmarkFrom(b *testing.B) {
 		}
 	}
 }
+
+func TestLazyLogger(t *testing.T) {
+	var buf bytes.Buffer
+	built := 0
+	withID := func(c zerolog.Context, d *reqctx.Data) zerolog.Context {
+		built++
+		return c.Str("request_id", d.RequestID)
+	}
+	ctx, d := reqctx.New(context.Background())
+	d.RequestID = "r-1"
+	d.SetLogger(zerolog.New(&buf), withID)
+
+	base, pending := d.BaseLogger()
+	if pending == nil || built != 0 {
+		t.Fatalf("after SetLogger: pending %v, built %d; want pending and not built", pending != nil, built)
+	}
+	base.Info().Msg("base")
+	if strings.Contains(buf.String(), "r-1") {
+		t.Errorf("base logger already carries the request fields: %s", buf.String())
+	}
+	reqctx.Logger(ctx).Info().Msg("one")
+	reqctx.Logger(ctx).Info().Msg("two")
+	if built != 1 {
+		t.Errorf("extension built %d times, want once", built)
+	}
+	if got := strings.Count(buf.String(), `"request_id":"r-1"`); got != 2 {
+		t.Errorf("request logger lines with the request ID = %d, want 2:\n%s", got, buf.String())
+	}
+	if _, pending := d.BaseLogger(); pending != nil {
+		t.Error("extension still pending after first use")
+	}
+
+	// A disabled base is not extended at all.
+	var d2 reqctx.Data
+	d2.SetLogger(zerolog.Nop(), withID)
+	d2.RequestLogger().Info().Msg("nothing")
+	if built != 1 {
+		t.Errorf("a disabled logger was extended")
+	}
+}

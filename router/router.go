@@ -153,6 +153,10 @@ func (rt *Router) use(mw ...func(http.Handler) http.Handler) {
 
 // ServeHTTP dispatches the request to the matching route.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if rt.mw == nil {
+		rt.serve(w, req) // one indirect call fewer on the hot path
+		return
+	}
 	rt.handler.ServeHTTP(w, req)
 }
 

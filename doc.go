@@ -4,20 +4,19 @@
 // This root package holds no code: it documents how the packages fit
 // together. Import the packages you need:
 //
-//	reqctx      request-scoped data: request ID, route, parameters, logger
-//	errors      typed HTTP errors and RFC 9457 problem details
-//	router      routing on httprouter: groups, constraints, versioning, mounting
-//	middleware  Chain, request IDs, access log, panic recovery
-//	shutdown    ordered start, signal handling, drain, health probes
+//	reqctx               request-scoped data: request ID, route, parameters, logger
+//	header               HTTP header grammar: Accept, Accept-Encoding, ETags, Cache-Control
+//	errors               typed HTTP errors and RFC 9457 problem details
+//	router               routing on httprouter: groups, constraints, versioning, mounting
+//	middleware           Default stack, request IDs, access log, recover, CORS, limits, caching
+//	middleware/compress  gzip, deflate and brotli responses
+//	negotiate            content negotiation and the codec registry
+//	shutdown             ordered start, signal handling, drain, health probes
 //
 // A service wires them like this:
 //
 //	r := router.New()
-//	r.Use(
-//		middleware.RequestID(middleware.RequestIDOptions{Logger: logger}),
-//		middleware.AccessLog(middleware.AccessLogOptions{}),
-//		middleware.Recover(middleware.RecoverOptions{}),
-//	)
+//	r.Use(middleware.Default(middleware.DefaultOptions{Logger: logger}))
 //	r.Get("/users/:id", errors.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 //		u, ok := users[r.PathValue("id")]
 //		if !ok {
@@ -42,8 +41,8 @@
 // travel as Go errors and reach clients in exactly one place,
 // [errors.Write].
 //
-// The packages import downwards only: reqctx at the bottom, errors above it,
-// then router, middleware and shutdown. Each can be copied into another tree
+// The packages import downwards only: reqctx and header at the bottom,
+// errors above them, then router, middleware, negotiate and shutdown. Each can be copied into another tree
 // with only those below it.
 //
 // The examples/hello command is a complete small service built this way.

@@ -1,5 +1,8 @@
-// Package bench compares keel's router with its peers: raw
-// julienschmidt/httprouter, go-chi/chi, gin, echo and net/http's ServeMux.
+// Package bench compares keel with its peers: the router with raw
+// julienschmidt/httprouter, go-chi/chi, gin, echo and net/http's ServeMux
+// (this file); the middleware stack with gin's and echo's equivalents
+// (stack.go); and response compression with gzhttp, echo's and gin's
+// (compress.go).
 //
 // Every router registers the same route table (the GitHub REST API plus one
 // five-parameter route, see testdata/) with handlers that do the same minimal

@@ -3,15 +3,24 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/keel-go/keel/errors"
 	"github.com/keel-go/keel/router"
+	"github.com/keel-go/keel/validate"
 )
 
 // maxEchoBody bounds what /echo reads: a larger body is a 413 problem.
 const maxEchoBody = 64 << 10
+
+// newEchoDecoder is the strict decoder for /echo's body.
+func newEchoDecoder() *validate.Decoder {
+	dec, err := validate.NewDecoder(validate.Options{MaxBodyBytes: maxEchoBody})
+	if err != nil {
+		panic(err) // fixed options: a mistake here is a programming error
+	}
+	return dec
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -34,32 +43,21 @@ func handleHello() http.Handler {
 	})
 }
 
-// handleEcho sends a JSON message back. It shows the error model at work on
-// input: a wrong media type is 415, an oversized body 413, malformed JSON or
-// a field of the wrong type 400 naming the field, a missing message 422.
-func handleEcho() http.Handler {
+// handleEcho sends a JSON message back. Its input goes through keel's
+// strict decoder: a wrong media type is 415, an oversized body 413,
+// malformed JSON, a duplicate or unknown key or a field of the wrong type
+// 400 naming the field's JSON pointer, and a missing message 422.
+func handleEcho(dec *validate.Decoder) http.Handler {
 	type message struct {
 		Message string `json:"message"`
 	}
 	return errors.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-			return errors.UnsupportedMediaType("send application/json")
-		}
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxEchoBody))
-		dec.DisallowUnknownFields()
 		var m message
-		if err := dec.Decode(&m); err != nil {
-			if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-				// encoding/json reports unknown fields with an untyped error.
-				return errors.BadRequest("unknown field %s", field)
-			}
-			return err // classified by errors: 413, or 400 naming the position or field
-		}
-		if dec.More() {
-			return errors.BadRequest("the body must hold one JSON object")
+		if err := dec.Decode(r, &m); err != nil {
+			return err
 		}
 		if m.Message == "" {
-			return errors.Unprocessable("message is required").WithViolations(errors.Violation{
+			return errors.Unprocessable("message is required").WithCode("validation_failed").WithViolations(errors.Violation{
 				Pointer: "/message", Code: "required", Message: "message is required",
 			})
 		}

@@ -167,6 +167,8 @@ func TestService(t *testing.T) {
 		{"echo two objects", "POST", "/echo", "application/json", `{"message":"a"}{"message":"b"}`, 400, "application/problem+json", `"status":400`},
 		{"echo too large", "POST", "/echo", "application/json", `{"message":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "application/problem+json", `"status":413`},
 		{"echo wrong media type", "POST", "/echo", "text/plain", `hi`, 415, "application/problem+json", `"status":415`},
+		{"echo duplicate key", "POST", "/echo", "application/json", `{"message":"a","message":"b"}`, 400, "application/problem+json", `"code":"duplicate_key"`},
+		{"echo key case", "POST", "/echo", "application/json", `{"Message":"a"}`, 400, "application/problem+json", `"pointer":"/Message"`},
 		{"item", "GET", "/items/1", "", "", 200, "application/json", `{"id":1,"name":"keel"}`},
 		{"item missing", "GET", "/items/2", "", "", 404, "application/problem+json", `"code":"not_found"`},
 		{"item bad id", "GET", "/items/abc", "", "", 404, "application/problem+json", `"status":404`},

@@ -41,8 +41,8 @@
 //     (exact key names, unknown keys, JSON types, number ranges, times),
 //     then decoded by encoding/json, encoding/xml or the form decoder.
 //  6. Normalization hook: Options.Normalize, when set.
-//  7. Rules hook: the target's Validate(ctx) method, when it implements
-//     [Validator].
+//  7. Rules: the `validate` struct tags (see Rules below), then the
+//     target's Validate(ctx) method, when it implements [Validator].
 //
 // Steps 4, 6 and 7 are the seams where schemas, normalization and struct
 // rules plug in; a hook's *errors.Error is returned as it is, and any other
@@ -78,6 +78,44 @@
 // PATCH needs. A present value is valid whatever it is: a "required" rule
 // means present, so 0, false and "" are values unless a rule says otherwise.
 //
+// # Rules
+//
+// Struct rules come in two forms that share the same built-in rules,
+// codes, messages and paths. Tags (`validate:"required,min=3,max=50"`),
+// checked by [Check] and, in [Decoder.Decode], after Normalize and before
+// the target's Validate method, suit the common case: the rules sit
+// beside the field, are parsed once per type, and an OpenAPI generator can
+// read them. The fluent API ([Struct], [Field], [OptionalField],
+// [PtrField], [Items], [Rule]) is for what a tag cannot say well: rules
+// that depend on other values or on the request (a uniqueness check
+// through ctx), conditions in Go, compiled regexps, and typed rules the
+// compiler checks (Min[uint8](18) on a uint8 field). A field's pointer
+// comes from its json tag, found through the field's address.
+//
+//	return validate.Struct(ctx, u,
+//		validate.Field(&u.Name, validate.Required[string](), validate.Length(3, 50)),
+//		validate.Field(&u.State, validate.When(u.Country == "US", validate.Required[string]())))
+//
+// Required means present: an [Optional] that is Set and not null, a
+// non-nil pointer, a non-nil slice or map (JSON [] is present). A plain
+// field cannot tell a missing key from a zero value once decoded, so
+// required on it means not zero; use Optional or a pointer where 0, false
+// or "" are valid. Other rules skip absent optional and pointer fields,
+// and run on plain fields unless `omitempty` is given and the value is
+// zero. A field's rules stop at its first failure unless
+// [RulesOptions.CollectAll] is set. Tag cross-field rules name a Go field
+// (eqfield=Password, gtfield=Start, required_if=Country US).
+//
+// All violations of a request make one 422 problem coded
+// "validation_failed", tag and Validate violations together, each with
+// its pointer (/items/2/sku), code, message and parameters ({"min":3}).
+// Messages come from a [Catalog] and never echo the value. A rule that
+// returns an error other than a [Fail] one, such as a database error,
+// stops validation and the error is returned as it is (a 5xx through
+// errors.From), also through a Validate method. Custom tag rules and
+// catalogues live in a [Rules] value the application builds; a malformed
+// tag panics at first use, and [CheckTags] finds it in a test.
+//
 // # Times
 //
 // [Time] takes RFC 3339 with an offset (a time without one is ambiguous and
@@ -95,6 +133,31 @@
 // struct through `form:"name"` tags: strings, numbers, booleans, times,
 // TextUnmarshalers, slices of those, [Optional] of those, and uploaded files
 // as *multipart.FileHeader or []*multipart.FileHeader fields.
+//
+// # Sanitizing
+//
+// [Normalize], which fits Options.Normalize and BindOptions.Normalize,
+// rewrites strings as their fields' tags say before the rules run:
+// `normalize:"trim,collapse,lower,nfc"`, `normalize:"email"`,
+// `normalize:"e164=44"` for phone numbers ([NormalizeE164]), then
+// `sanitize:"strip_control"` ([StripControl]), `sanitize:"strip_tags"`
+// ([StripTags]) and `sanitize:"html_escape"` ([HTMLEscape]). Query, path
+// and header parameters are bound into a struct by [Bind] through
+// `query:"page"`, `path:"id"` and `header:"X-Tenant"` tags, converted as
+// [Coerce] converts them.
+//
+// Sanitizing is for text that will be shown: control characters that
+// corrupt logs and terminals, markup in a field a page renders. It is not
+// a defence against injection into other languages. SQL injection is
+// prevented by parameterized queries, which send values apart from the
+// statement so that no value can change it; package rest's
+// [github.com/keel-go/keel/rest.List.SQL] builds such queries for list
+// endpoints, and database/sql and pgx take "$1" or "?" arguments. No
+// string sanitizing can make a value safe to splice into SQL, a shell
+// command or a URL, and trying (escaping quotes, removing keywords) breaks
+// legitimate input such as the name O'Brien. Likewise, output escaping
+// (html/template) is the defence against cross-site scripting; strip_tags
+// and html_escape are for text that reaches HTML by another path.
 //
 // # Error codes
 //

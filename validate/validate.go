@@ -97,6 +97,10 @@ type Options struct {
 	// TimeZone says what happens to the offset of a decoded [Time] in a
 	// JSON or form body. Default: [TimeZoneKeep].
 	TimeZone TimeZone
+	// Rules checks the target's `validate` struct tags after
+	// normalization, before the target's [Validator] method. Default:
+	// the built-in rules with English messages (see [Check]).
+	Rules *Rules
 }
 
 func (o Options) withDefaults() Options {
@@ -117,6 +121,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Formats == nil {
 		o.Formats = []Format{FormatJSON, FormatXML}
+	}
+	if o.Rules == nil {
+		o.Rules = defaultRules
 	}
 	return o
 }
@@ -373,10 +380,17 @@ func (d *Decoder) finish(ctx context.Context, v any) error {
 			return hookError(err)
 		}
 	}
+	tagErr, err := d.opts.Rules.checkTags(ctx, v)
+	if err != nil {
+		return err // an infrastructure error, as it is
+	}
 	if val, ok := v.(Validator); ok {
-		if err := val.Validate(ctx); err != nil {
-			return hookError(err)
+		if err := d.validate(ctx, val); err != nil {
+			return mergeViolations(tagErr, err)
 		}
+	}
+	if tagErr != nil {
+		return tagErr
 	}
 	return nil
 }

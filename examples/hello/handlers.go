@@ -15,7 +15,7 @@ const maxEchoBody = 64 << 10
 
 // newEchoDecoder is the strict decoder for /echo's body.
 func newEchoDecoder() *validate.Decoder {
-	dec, err := validate.NewDecoder(validate.Options{MaxBodyBytes: maxEchoBody})
+	dec, err := validate.NewDecoder(validate.Options{MaxBodyBytes: maxEchoBody, Normalize: validate.Normalize})
 	if err != nil {
 		panic(err) // fixed options: a mistake here is a programming error
 	}
@@ -46,20 +46,16 @@ func handleHello() http.Handler {
 // handleEcho sends a JSON message back. Its input goes through keel's
 // strict decoder: a wrong media type is 415, an oversized body 413,
 // malformed JSON, a duplicate or unknown key or a field of the wrong type
-// 400 naming the field's JSON pointer, and a missing message 422.
+// 400 naming the field's JSON pointer, and a message that is missing, blank
+// or too long 422, after surrounding white space is trimmed.
 func handleEcho(dec *validate.Decoder) http.Handler {
 	type message struct {
-		Message string `json:"message"`
+		Message string `json:"message" validate:"required,max=1000" normalize:"trim"`
 	}
 	return errors.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		var m message
 		if err := dec.Decode(r, &m); err != nil {
-			return err
-		}
-		if m.Message == "" {
-			return errors.Unprocessable("message is required").WithCode("validation_failed").WithViolations(errors.Violation{
-				Pointer: "/message", Code: "required", Message: "message is required",
-			})
+			return err // 413, 415, 400 naming the field, or 422 naming every rule broken
 		}
 		writeJSON(w, http.StatusOK, m)
 		return nil

@@ -164,6 +164,8 @@ func TestService(t *testing.T) {
 		{"echo wrong type", "POST", "/echo", "application/json", `{"message":7}`, 400, "application/problem+json", `/message`},
 		{"echo unknown field", "POST", "/echo", "application/json", `{"message":"a","x":1}`, 400, "application/problem+json", `"status":400`},
 		{"echo missing message", "POST", "/echo", "application/json", `{}`, 422, "application/problem+json", `"pointer":"/message"`},
+		{"echo blank message", "POST", "/echo", "application/json", `{"message":"   "}`, 422, "application/problem+json", `"code":"validation_failed"`},
+		{"echo trimmed", "POST", "/echo", "application/json", `{"message":"  hi  "}`, 200, "application/json", `{"message":"hi"}`},
 		{"echo two objects", "POST", "/echo", "application/json", `{"message":"a"}{"message":"b"}`, 400, "application/problem+json", `"status":400`},
 		{"echo too large", "POST", "/echo", "application/json", `{"message":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "application/problem+json", `"status":413`},
 		{"echo wrong media type", "POST", "/echo", "text/plain", `hi`, 415, "application/problem+json", `"status":415`},

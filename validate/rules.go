@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -116,6 +117,41 @@ func Check(ctx context.Context, v any) error {
 type collector struct {
 	r  *Rules
 	vs []errors.Violation
+	// path is the JSON pointer of the value the tag walker is at, as
+	// segments, rendered only when a violation needs it: checking a valid
+	// value builds no pointer strings.
+	path []pathSeg
+	buf  [8]pathSeg
+}
+
+// pathSeg is one token of the walker's pointer: an escaped token with its
+// leading "/", or an array index when tok is "".
+type pathSeg struct {
+	tok string
+	idx int
+}
+
+func (c *collector) push(tok string, idx int) {
+	if c.path == nil {
+		c.path = c.buf[:0]
+	}
+	c.path = append(c.path, pathSeg{tok: tok, idx: idx})
+}
+
+func (c *collector) pop() { c.path = c.path[:len(c.path)-1] }
+
+// pointer renders the walker's current JSON pointer.
+func (c *collector) pointer() string {
+	var b strings.Builder
+	for _, s := range c.path {
+		if s.tok != "" {
+			b.WriteString(s.tok)
+		} else {
+			b.WriteByte('/')
+			b.WriteString(strconv.Itoa(s.idx))
+		}
+	}
+	return b.String()
 }
 
 // add records a violation at ptr.
@@ -169,12 +205,65 @@ func isEmail(s string) bool {
 	if len(s) > 254 || strings.ContainsAny(s, "<> \t\r\n") {
 		return false
 	}
+	if isPlainEmail(s) {
+		return true // the common form, checked without allocating
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {
 		return false
 	}
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && at < len(s)-1
+}
+
+// isPlainEmail reports whether s is an addr-spec in the form nearly every
+// address takes: a dot-atom local part (RFC 5322 atext, dots neither
+// leading, trailing nor doubled), "@", and a domain of LDH labels with at
+// least one dot. Anything else (quoted local parts, address literals) is
+// left to net/mail.
+func isPlainEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at > 64 || at == len(s)-1 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	prevDot := true
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		switch {
+		case c == '.':
+			if prevDot {
+				return false
+			}
+			prevDot = true
+			continue
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0:
+		default:
+			return false
+		}
+		prevDot = false
+	}
+	if prevDot {
+		return false
+	}
+	labels, labelLen := 0, 0
+	for i := 0; i <= len(domain); i++ {
+		if i == len(domain) || domain[i] == '.' {
+			if labelLen == 0 || labelLen > 63 || domain[i-1] == '-' || domain[i-labelLen] == '-' {
+				return false
+			}
+			labels++
+			labelLen = 0
+			continue
+		}
+		c := domain[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+		labelLen++
+	}
+	return labels >= 2
 }
 
 func isURL(s string) bool {

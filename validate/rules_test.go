@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/mail"
 	"reflect"
 	"strings"
 	"testing"
@@ -408,4 +409,25 @@ func TestTagRulesWithout(t *testing.T) {
 		{"phone", contact{Phone: "+14155550100"}, ""},
 		{"none", contact{}, `/phone required {"without":"email"}`},
 	})
+}
+
+// TestPlainEmailAgreesWithNetMail checks that the allocation-free fast path
+// accepts nothing net/mail would refuse.
+func TestPlainEmailAgreesWithNetMail(t *testing.T) {
+	for _, s := range []string{
+		"a@b.co", "first.last+tag@sub.example.com", "x!#$%&'*+-/=?^_`{|}~@ex-ample.org",
+		".a@b.co", "a.@b.co", "a..b@c.co", "a@b", "a@-b.co", "a@b-.co", "a@b..co", "a@.b.co",
+		"a@b.co.", "@b.co", "a@", "a b@c.co", "ä@b.co", "a@exämple.com", "a@b_c.com",
+	} {
+		if !validate.IsPlainEmail(s) {
+			continue
+		}
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Address != s {
+			t.Errorf("fast path accepts %q, which net/mail refuses (%v)", s, err)
+		}
+	}
+	if !validate.IsPlainEmail("first.last+tag@sub.example.com") {
+		t.Error("fast path refuses an ordinary address")
+	}
 }

@@ -63,7 +63,7 @@ func (r *Rules) Check(ctx context.Context, v any) error {
 		return nil
 	}
 	c := collector{r: r}
-	if err := r.walk(ctx, &c, p, rv, ""); err != nil {
+	if err := r.walk(ctx, &c, p, rv); err != nil {
 		return noteInfra(ctx, err)
 	}
 	return c.result()
@@ -118,7 +118,7 @@ type condition struct {
 type check struct {
 	code   string
 	params map[string]any
-	fn     func(ctx context.Context, e *env, v reflect.Value) error
+	fn     func(ctx context.Context, e env, v reflect.Value) error
 }
 
 // env is what a check sees beside the value.
@@ -290,7 +290,7 @@ func (b *planBuilder) field(st reflect.Type, sf reflect.StructField) (*fieldPlan
 			if it.hasParam {
 				return nil, fail("custom rule %s takes no parameter", it.name)
 			}
-			fp.checks = append(fp.checks, check{code: it.name, fn: func(ctx context.Context, _ *env, v reflect.Value) error {
+			fp.checks = append(fp.checks, check{code: it.name, fn: func(ctx context.Context, _ env, v reflect.Value) error {
 				return fn(ctx, v.Interface())
 			}})
 			continue
@@ -510,7 +510,7 @@ func crossFor(st, inner reflect.Type, it tagItem) (check, error) {
 		CodeLtField:  func(c int) bool { return c < 0 },
 		CodeLteField: func(c int) bool { return c <= 0 },
 	}[it.name]
-	return check{code: it.name, params: map[string]any{"field": jsonToken(sf)[1:]}, fn: func(_ context.Context, e *env, v reflect.Value) error {
+	return check{code: it.name, params: map[string]any{"field": jsonToken(sf)[1:]}, fn: func(_ context.Context, e env, v reflect.Value) error {
 		o, present := fieldOf(e.parent, index, owrap)
 		if !present && owrap != wrapPlain {
 			return nil // nothing to compare with: that field's own rules speak
@@ -555,8 +555,8 @@ func compareValues(a, b reflect.Value) (int, bool) {
 	return 0, false
 }
 
-// walk checks v, whose plan is p, at pointer ptr.
-func (r *Rules) walk(ctx context.Context, c *collector, p *typePlan, v reflect.Value, ptr string) error {
+// walk checks v, whose plan is p, at the collector's current pointer.
+func (r *Rules) walk(ctx context.Context, c *collector, p *typePlan, v reflect.Value) error {
 	if p == nil {
 		return nil
 	}
@@ -568,7 +568,10 @@ func (r *Rules) walk(ctx context.Context, c *collector, p *typePlan, v reflect.V
 			if err != nil {
 				continue // a field of a nil embedded pointer
 			}
-			if err := r.field(ctx, c, &e, fp, f, ptr+fp.token); err != nil {
+			c.push(fp.token, 0)
+			err = r.field(ctx, c, e, fp, f)
+			c.pop()
+			if err != nil {
 				return err
 			}
 		}
@@ -578,7 +581,10 @@ func (r *Rules) walk(ctx context.Context, c *collector, p *typePlan, v reflect.V
 			if !ok && p.elemWrap != wrapPlain {
 				continue
 			}
-			if err := r.walk(ctx, c, p.elem, inner, ptr+"/"+strconv.Itoa(i)); err != nil {
+			c.push("", i)
+			err := r.walk(ctx, c, p.elem, inner)
+			c.pop()
+			if err != nil {
 				return err
 			}
 		}
@@ -600,7 +606,10 @@ func (r *Rules) walk(ctx context.Context, c *collector, p *typePlan, v reflect.V
 			if !ok && p.elemWrap != wrapPlain {
 				continue
 			}
-			if err := r.walk(ctx, c, p.elem, inner, pointerJoin(ptr, names[i])); err != nil {
+			c.push(pointerJoin("", names[i]), 0)
+			err := r.walk(ctx, c, p.elem, inner)
+			c.pop()
+			if err != nil {
 				return err
 			}
 		}
@@ -608,20 +617,20 @@ func (r *Rules) walk(ctx context.Context, c *collector, p *typePlan, v reflect.V
 	return nil
 }
 
-// field runs the rules of one field.
-func (r *Rules) field(ctx context.Context, c *collector, e *env, fp *fieldPlan, f reflect.Value, ptr string) error {
+// field runs the rules of one field, at the collector's current pointer.
+func (r *Rules) field(ctx context.Context, c *collector, e env, fp *fieldPlan, f reflect.Value) error {
 	inner, present := unwrapValue(f, fp.wrap)
 	if fp.wrap == wrapPlain {
 		inner = f
 	}
 	if !present {
 		if fp.required {
-			c.add(ptr, CodeRequired, nil)
+			c.add(c.pointer(), CodeRequired, nil)
 			return nil
 		}
 		for _, cond := range fp.conds {
 			if cond.holds(e.parent) {
-				c.add(ptr, CodeRequired, cond.params)
+				c.add(c.pointer(), CodeRequired, cond.params)
 				return nil
 			}
 		}
@@ -629,11 +638,15 @@ func (r *Rules) field(ctx context.Context, c *collector, e *env, fp *fieldPlan, 
 			return nil
 		}
 		if fp.omitempty {
-			return r.descend(ctx, c, fp, inner, ptr)
+			return r.descend(ctx, c, fp, inner)
 		}
 	}
 	for _, ch := range fp.checks {
-		failed, err := c.outcome(ch.fn(ctx, e, inner), ptr, ch.code, ch.params)
+		res := ch.fn(ctx, e, inner)
+		if res == nil {
+			continue
+		}
+		failed, err := c.outcome(res, c.pointer(), ch.code, ch.params)
 		if err != nil {
 			return err
 		}
@@ -641,14 +654,14 @@ func (r *Rules) field(ctx context.Context, c *collector, e *env, fp *fieldPlan, 
 			break
 		}
 	}
-	return r.descend(ctx, c, fp, inner, ptr)
+	return r.descend(ctx, c, fp, inner)
 }
 
-func (r *Rules) descend(ctx context.Context, c *collector, fp *fieldPlan, inner reflect.Value, ptr string) error {
+func (r *Rules) descend(ctx context.Context, c *collector, fp *fieldPlan, inner reflect.Value) error {
 	if fp.elem == nil {
 		return nil
 	}
-	return r.walk(ctx, c, fp.elem, inner, ptr)
+	return r.walk(ctx, c, fp.elem, inner)
 }
 
 // builtinRules makes the check of each built-in rule for a value type,
@@ -708,8 +721,8 @@ var builtinRules = map[string]func(t reflect.Type, param string, hasParam bool) 
 }
 
 // pred adapts a predicate on a value to a check function.
-func pred(ok func(v reflect.Value) bool) func(context.Context, *env, reflect.Value) error {
-	return func(_ context.Context, _ *env, v reflect.Value) error {
+func pred(ok func(v reflect.Value) bool) func(context.Context, env, reflect.Value) error {
+	return func(_ context.Context, _ env, v reflect.Value) error {
 		if ok(v) {
 			return nil
 		}
@@ -743,7 +756,7 @@ func timeRule(code string, ok func(t time.Time, isDate bool, now time.Time) bool
 			return check{}, fmt.Errorf("applies to time.Time, validate.Time and validate.Date, not %s", t)
 		}
 		isDate := t == dateType
-		return check{code: code, fn: func(_ context.Context, e *env, v reflect.Value) error {
+		return check{code: code, fn: func(_ context.Context, e env, v reflect.Value) error {
 			at, _ := instantOf(v)
 			if ok(at, isDate, e.r.opts.Now()) {
 				return nil

@@ -336,9 +336,18 @@ func inCodeTable(table, s string, n int) bool {
 			return false
 		}
 	}
-	for i := 0; i+n <= len(table); i += n + 1 {
-		if table[i:i+n] == s {
+	// The tables are sorted (a test checks it): binary search over the
+	// fixed-width entries.
+	lo, hi := 0, (len(table)+1)/(n+1)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		switch code := table[mid*(n+1) : mid*(n+1)+n]; {
+		case code == s:
 			return true
+		case code < s:
+			lo = mid + 1
+		default:
+			hi = mid
 		}
 	}
 	return false

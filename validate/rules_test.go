@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -429,5 +430,17 @@ func TestPlainEmailAgreesWithNetMail(t *testing.T) {
 	}
 	if !validate.IsPlainEmail("first.last+tag@sub.example.com") {
 		t.Error("fast path refuses an ordinary address")
+	}
+}
+
+func TestCodeTablesSorted(t *testing.T) {
+	for name, table := range validate.CodeTables {
+		codes := strings.Fields(table)
+		if !slices.IsSorted(codes) {
+			t.Errorf("%s codes are not sorted; the lookup needs them sorted", name)
+		}
+		if len(strings.Join(codes, " ")) != len(strings.TrimSpace(table)) {
+			t.Errorf("%s table is not single-space separated", name)
+		}
 	}
 }

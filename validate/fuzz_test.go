@@ -10,21 +10,21 @@ import (
 )
 
 type fuzzLine struct {
-	SKU   string                  `json:"sku"`
-	Qty   uint16                  `json:"qty"`
-	Price float32                 `json:"price"`
+	SKU   string                  `json:"sku" validate:"pattern=[A-Z0-9-]{0\\,20}"`
+	Qty   uint16                  `json:"qty" validate:"max=1000"`
+	Price float32                 `json:"price" validate:"min=0"`
 	Gift  validate.Optional[bool] `json:"gift"`
 }
 
 type fuzzTarget struct {
-	Name   string                           `json:"name"`
+	Name   string                           `json:"name" validate:"max=64" normalize:"trim"`
 	Small  int8                             `json:"small"`
 	Big    int64                            `json:"big"`
 	Ratio  float64                          `json:"ratio"`
 	Nested struct{ City, Zip string }       `json:"nested"`
-	Lines  []fuzzLine                       `json:"lines"`
+	Lines  []fuzzLine                       `json:"lines" validate:"max=20"`
 	Labels map[string]uint8                 `json:"labels"`
-	Note   validate.Optional[string]        `json:"note"`
+	Note   validate.Optional[string]        `json:"note" validate:"email"`
 	When   validate.Time                    `json:"when"`
 	Day    validate.Optional[validate.Date] `json:"day"`
 	Wait   *validate.Duration               `json:"wait"`
@@ -42,7 +42,7 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	d, err := validate.NewDecoder(validate.Options{MaxBodyBytes: 4 << 10})
+	d, err := validate.NewDecoder(validate.Options{MaxBodyBytes: 4 << 10, Normalize: validate.Normalize})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func FuzzDecodeXML(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	d, err := validate.NewDecoder(validate.Options{MaxBodyBytes: 4 << 10, MaxDepth: 8, MaxArrayLen: 16})
+	d, err := validate.NewDecoder(validate.Options{MaxBodyBytes: 4 << 10, MaxDepth: 8, MaxArrayLen: 16, Normalize: validate.Normalize})
 	if err != nil {
 		f.Fatal(err)
 	}

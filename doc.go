@@ -11,6 +11,8 @@
 //	middleware           Default stack, request IDs, access log, recover, CORS, limits, caching
 //	middleware/compress  gzip, deflate and brotli responses
 //	negotiate            content negotiation and the codec registry
+//	validate             strict decoding, struct rules, JSON Schema, binding
+//	rest                 list requests, keyset cursors, parameterized SQL, Link headers
 //	shutdown             ordered start, signal handling, drain, health probes
 //
 // A service wires them like this:

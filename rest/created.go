@@ -19,6 +19,13 @@ import (
 // programming mistake: Created writes nothing and returns a 500 *errors.Error
 // whose message, logged and never shown, says why.
 func Created(w http.ResponseWriter, r *http.Request, rt *router.Router, route string, params []string, v any) error {
+	return CreatedWith(nil, w, r, rt, route, params, v)
+}
+
+// CreatedWith is [Created] encoding v through the registry reg, for a
+// service that registers more codecs than JSON and XML (protobuf from
+// negotiate/protocodec, say). A nil reg means negotiate's default.
+func CreatedWith(reg *negotiate.Registry, w http.ResponseWriter, r *http.Request, rt *router.Router, route string, params []string, v any) error {
 	if rt == nil {
 		return errors.Internal("rest: Created called with a nil router")
 	}
@@ -27,5 +34,8 @@ func Created(w http.ResponseWriter, r *http.Request, rt *router.Router, route st
 		return errors.Internal("rest: Location of route %q: %v", route, err).WithCause(err)
 	}
 	w.Header().Set("Location", loc)
-	return negotiate.Respond(w, r, http.StatusCreated, v)
+	if reg == nil {
+		return negotiate.Respond(w, r, http.StatusCreated, v)
+	}
+	return reg.Respond(w, r, http.StatusCreated, v)
 }

@@ -7,7 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
 	"github.com/keel-go/keel/errors"
+	"github.com/keel-go/keel/negotiate"
+	"github.com/keel-go/keel/negotiate/protocodec"
 	"github.com/keel-go/keel/rest"
 	"github.com/keel-go/keel/router"
 )
@@ -63,5 +68,35 @@ func TestCreated(t *testing.T) {
 				t.Errorf("POST %s body %s shows the internal message", tt.path, body)
 			}
 		})
+	}
+}
+
+// A service that registers protobuf answers a proto.Message in it when the
+// client asks.
+func TestCreatedWithProtobuf(t *testing.T) {
+	reg := negotiate.New(negotiate.JSON{}, protocodec.Codec{})
+	rt := router.New()
+	rt.Get("/notes/:id", http.NotFoundHandler(), router.Name("note"))
+	rt.Post("/notes", errors.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return rest.CreatedWith(reg, w, r, rt, "note", []string{"id", "1"}, wrapperspb.String("hello"))
+	}))
+	srv := httptest.NewServer(rt)
+	defer srv.Close()
+
+	req, _ := http.NewRequest("POST", srv.URL+"/notes", nil)
+	req.Header.Set("Accept", protocodec.MediaType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var got wrapperspb.StringValue
+	if err := proto.Unmarshal(body, &got); err != nil || got.GetValue() != "hello" {
+		t.Fatalf("protobuf body %x: %v, %q", body, err, got.GetValue())
+	}
+	if resp.StatusCode != 201 || resp.Header.Get("Location") != "/notes/1" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), protocodec.MediaType) {
+		t.Errorf("CreatedWith = %d Location %q Content-Type %q", resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("Content-Type"))
 	}
 }

@@ -175,10 +175,19 @@ func (p *Page[T]) Links(u *url.URL) string {
 // request-relative links (see [Page.Links]) and the page encoded with the
 // client's preferred codec by negotiate.Respond.
 func WritePage[T any](w http.ResponseWriter, r *http.Request, p *Page[T]) error {
+	return WritePageWith(nil, w, r, p)
+}
+
+// WritePageWith is [WritePage] encoding the page through the registry reg;
+// a nil reg means negotiate's default.
+func WritePageWith[T any](reg *negotiate.Registry, w http.ResponseWriter, r *http.Request, p *Page[T]) error {
 	if links := p.Links(r.URL); links != "" {
 		w.Header().Set("Link", links)
 	}
-	return negotiate.Respond(w, r, http.StatusOK, p)
+	if reg == nil {
+		return negotiate.Respond(w, r, http.StatusOK, p)
+	}
+	return reg.Respond(w, r, http.StatusOK, p)
 }
 
 // cloneValues copies url.Values.

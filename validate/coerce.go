@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -218,14 +217,11 @@ func coerceOne(fv reflect.Value, s string) *CoerceError {
 	case reflect.String:
 		fv.SetString(s)
 	case reflect.Bool:
-		switch {
-		case s == "1" || strings.EqualFold(s, "true"):
-			fv.SetBool(true)
-		case s == "0" || strings.EqualFold(s, "false"):
-			fv.SetBool(false)
-		default:
+		b, ok := parseBool(s)
+		if !ok {
 			return &CoerceError{Code: CodeInvalidType, Message: "must be true, false, 1 or 0", Params: map[string]any{"expected": "boolean"}}
 		}
+		fv.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		bits := t.Bits()
 		n, err := strconv.ParseInt(s, 10, bits)
@@ -293,4 +289,19 @@ func isDecimal(s string) bool {
 		}
 	}
 	return true
+}
+
+// parseBool reads the booleans every text input of this package accepts
+// (query, path and header values, form fields, XML elements): true and
+// false (also spelled TRUE, True, FALSE, False), 1 and 0: XML Schema's
+// boolean and the spellings strconv.ParseBool shares with it, nothing
+// looser, so that "yes" or "t" fails at once instead of meaning something.
+func parseBool(s string) (value, ok bool) {
+	switch s {
+	case "1", "true", "TRUE", "True":
+		return true, true
+	case "0", "false", "FALSE", "False":
+		return false, true
+	}
+	return false, false
 }

@@ -289,7 +289,7 @@ func (d *Decoder) setFormValue(fv reflect.Value, s, ptr string) *scanError {
 	}
 	switch k {
 	case kBool:
-		b, _ := strconv.ParseBool(s)
+		b, _ := parseBool(s)
 		fv.SetBool(b)
 	case kInt:
 		n, _ := strconv.ParseInt(s, 10, 64)

@@ -301,8 +301,8 @@ func checkXMLText(f *xmlFrame) *scanError {
 func checkScalar(s string, k kind, bits int) *scanError {
 	switch k {
 	case kBool:
-		if _, err := strconv.ParseBool(s); err != nil {
-			return &scanError{code: CodeInvalidType, msg: "must be a boolean", params: map[string]any{"expected": "boolean"}}
+		if _, ok := parseBool(s); !ok {
+			return &scanError{code: CodeInvalidType, msg: "must be true, false, 1 or 0", params: map[string]any{"expected": "boolean"}}
 		}
 	case kInt:
 		if _, err := strconv.ParseInt(s, 10, bits); err != nil {

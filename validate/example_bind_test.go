@@ -137,7 +137,7 @@ func ExampleNormalizeE164() {
 	// +14155552671 <nil>
 	// +442079460958 <nil>
 	// +442079460958 <nil>
-	//  validate: invalid phone number: fewer than 8 digits
+	//  validate: invalid phone number: fewer than 7 digits
 }
 
 func ExampleStripTags() {

@@ -83,8 +83,8 @@ func Normalize(ctx context.Context, v any) error {
 	return nil
 }
 
-// NormalizeE164 returns the phone number s in E.164 form: "+" and 8 to 15
-// digits, the first of them not 0. Spaces, dashes, dots and parentheses
+// NormalizeE164 returns the phone number s in E.164 form: "+" and 7 to 15
+// digits, the first of them not 0, which the e164 rule accepts. Spaces, dashes, dots and parentheses
 // are removed. A number that starts with "+" or "00" is international; any
 // other is national, and needs defaultCC, the country calling code to put
 // before it (such as "44" or "1"), after its trunk prefix "0" is removed:
@@ -141,8 +141,8 @@ func NormalizeE164(s, defaultCC string) (string, error) {
 	switch {
 	case len(num) == 0 || num[0] == '0':
 		return "", fmt.Errorf("%w: a country calling code does not start with 0", ErrInvalidPhone)
-	case len(num) < 8:
-		return "", fmt.Errorf("%w: fewer than 8 digits", ErrInvalidPhone)
+	case len(num) < 7:
+		return "", fmt.Errorf("%w: fewer than 7 digits", ErrInvalidPhone)
 	case len(num) > 15:
 		return "", fmt.Errorf("%w: more than 15 digits", ErrInvalidPhone)
 	}

@@ -32,6 +32,8 @@ func TestNormalizeE164(t *testing.T) {
 		{"44+2079460958", "", ""},           // a + inside
 		{"+0 123 456 789", "", ""},          // country code 0
 		{"+44 123", "", ""},                 // too short
+		{"+290 1234", "", "+2901234"},       // Saint Helena: 7 digits, the shortest in service
+		{"+29 0123", "", ""},                // 6 digits
 		{"+44 1234 5678 9012 34", "", ""},   // 16 digits
 		{"+", "", ""},                       // no digits
 		{"", "44", ""},                      // empty

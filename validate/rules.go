@@ -298,9 +298,12 @@ func isUUID(s string) bool {
 	return true
 }
 
-// isE164 accepts "+" then 2 to 15 digits, the first not 0.
+// isE164 accepts "+" then 7 to 15 digits, the first not 0: E.164's
+// maximum, and the shortest numbers in service (a three-digit country code
+// and a four-digit subscriber number, as in Saint Helena or Niue).
+// NormalizeE164 produces exactly this form.
 func isE164(s string) bool {
-	if len(s) < 3 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
 		return false
 	}
 	for i := 1; i < len(s); i++ {

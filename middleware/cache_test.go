@@ -84,9 +84,9 @@ func TestCacheControl(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts, c := compressServe(t, middleware.CacheControl(policy)(tt.handler))
+			ts, c := serveRaw(t, middleware.CacheControl(policy)(tt.handler))
 			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-			resp, _ := compressDo(t, c, tt.method, ts.URL)
+			resp, _ := doRaw(t, c, tt.method, ts.URL)
 			if got := resp.Header.Get("Cache-Control"); got != tt.want {
 				t.Errorf("%s %d: Cache-Control = %q, want %q", tt.method, resp.StatusCode, got, tt.want)
 			}
@@ -110,14 +110,14 @@ func TestCacheControlOnRouterGroups(t *testing.T) {
 	r.Get("/health", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok"))
 	}))
-	ts, c := compressServe(t, r)
+	ts, c := serveRaw(t, r)
 	for path, want := range map[string]string{
 		"/assets/app.js": "public, max-age=31536000, immutable",
 		"/api/me":        "private, no-cache",
 		"/health":        "",
 		"/api/nothing":   "no-store", // the router's 404 problem
 	} {
-		resp, _ := compressDo(t, c, "GET", ts.URL+path)
+		resp, _ := doRaw(t, c, "GET", ts.URL+path)
 		if got := resp.Header.Get("Cache-Control"); got != want {
 			t.Errorf("GET %s: Cache-Control = %q, want %q", path, got, want)
 		}
@@ -131,9 +131,9 @@ func TestCacheControlNoTransform(t *testing.T) {
 	h := middleware.Chain(
 		compress.Middleware(compress.Options{}),
 		middleware.CacheControl(middleware.CachePolicy{MaxAge: time.Minute, NoTransform: true}),
-	)(compressBody("text/plain", body))
-	ts, c := compressServe(t, h)
-	resp, raw := compressDo(t, c, "GET", ts.URL, "Accept-Encoding: gzip")
+	)(bodyHandler("text/plain", body))
+	ts, c := serveRaw(t, h)
+	resp, raw := doRaw(t, c, "GET", ts.URL, "Accept-Encoding: gzip")
 	if got := resp.Header.Get("Content-Encoding"); got != "" || !bytes.Equal(raw, body) {
 		t.Errorf("Content-Encoding = %q, want the body untransformed", got)
 	}

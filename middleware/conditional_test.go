@@ -49,10 +49,10 @@ func condResource(body, etag string, lastModified time.Time, calls *atomic.Int32
 
 func TestConditionalGeneratesETag(t *testing.T) {
 	serve := func(contentType, body string) (*httptest.Server, *http.Client) {
-		return compressServe(t, middleware.Conditional(middleware.ConditionalOptions{})(compressBody(contentType, []byte(body))))
+		return serveRaw(t, middleware.Conditional(middleware.ConditionalOptions{})(bodyHandler(contentType, []byte(body))))
 	}
 	ts, c := serve("application/json", `{"a":1}`)
-	resp, body := compressDo(t, c, "GET", ts.URL)
+	resp, body := doRaw(t, c, "GET", ts.URL)
 	etag := resp.Header.Get("ETag")
 	tag, ok := header.ParseETag(etag)
 	if !ok || tag.Weak {
@@ -61,10 +61,10 @@ func TestConditionalGeneratesETag(t *testing.T) {
 	if string(body) != `{"a":1}` || resp.Header.Get("Content-Length") != "7" {
 		t.Errorf("body %q, Content-Length %q; want the handler's body and its length", body, resp.Header.Get("Content-Length"))
 	}
-	if again, _ := compressDo(t, c, "GET", ts.URL); again.Header.Get("ETag") != etag {
+	if again, _ := doRaw(t, c, "GET", ts.URL); again.Header.Get("ETag") != etag {
 		t.Errorf("second ETag = %q, want the same %q", again.Header.Get("ETag"), etag)
 	}
-	head, headBody := compressDo(t, c, "HEAD", ts.URL)
+	head, headBody := doRaw(t, c, "HEAD", ts.URL)
 	if head.Header.Get("ETag") != etag || len(headBody) != 0 {
 		t.Errorf("HEAD: ETag %q, body %q; want %q and no body", head.Header.Get("ETag"), headBody, etag)
 	}
@@ -74,7 +74,7 @@ func TestConditionalGeneratesETag(t *testing.T) {
 		{"text/plain", `{"a":1}`},
 	} {
 		ts, c := serve(other.contentType, other.body)
-		if resp, _ := compressDo(t, c, "GET", ts.URL); resp.Header.Get("ETag") == etag {
+		if resp, _ := doRaw(t, c, "GET", ts.URL); resp.Header.Get("ETag") == etag {
 			t.Errorf("%s %s has the ETag of another representation", other.contentType, other.body)
 		}
 	}
@@ -87,8 +87,8 @@ func TestConditionalHeadWithoutBody(t *testing.T) {
 			w.Write([]byte(`{"a":1}`))
 		}
 	})
-	ts, c := compressServe(t, middleware.Conditional(middleware.ConditionalOptions{})(h))
-	resp, _ := compressDo(t, c, "HEAD", ts.URL)
+	ts, c := serveRaw(t, middleware.Conditional(middleware.ConditionalOptions{})(h))
+	resp, _ := doRaw(t, c, "HEAD", ts.URL)
 	if got := resp.Header.Get("ETag"); got != "" {
 		t.Errorf("ETag = %q for a HEAD whose handler wrote no body, want none", got)
 	}
@@ -142,8 +142,8 @@ func TestConditionalPreconditions(t *testing.T) {
 				method = "GET"
 			}
 			h := middleware.Conditional(middleware.ConditionalOptions{})(condResource(body, tt.etag, tt.lastMod, nil))
-			ts, c := compressServe(t, h)
-			resp, raw := compressDo(t, c, method, ts.URL, tt.lines...)
+			ts, c := serveRaw(t, h)
+			resp, raw := doRaw(t, c, method, ts.URL, tt.lines...)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("%s with %q: status = %d, want %d", method, tt.lines, resp.StatusCode, tt.want)
 			}
@@ -197,8 +197,8 @@ func TestConditionalNotModifiedHeaders(t *testing.T) {
 				h.Set("Last-Modified", tt.lastMod.Format(http.TimeFormat))
 				w.Write([]byte(`{"id":1}`))
 			})
-			ts, c := compressServe(t, middleware.Conditional(middleware.ConditionalOptions{MaxBodySize: tt.maxBody})(h))
-			resp, raw := compressDo(t, c, "GET", ts.URL, tt.line)
+			ts, c := serveRaw(t, middleware.Conditional(middleware.ConditionalOptions{MaxBodySize: tt.maxBody})(h))
+			resp, raw := doRaw(t, c, "GET", ts.URL, tt.line)
 			if resp.StatusCode != http.StatusNotModified || len(raw) != 0 {
 				t.Fatalf("status %d, body %q; want 304 without a body", resp.StatusCode, raw)
 			}
@@ -226,8 +226,8 @@ func TestConditionalPreconditionFailedProblem(t *testing.T) {
 		w.Header().Set("ETag", `"v1"`)
 		w.Write([]byte("not really gzip"))
 	}))
-	ts, c := compressServe(t, h)
-	resp, raw := compressDo(t, c, "GET", ts.URL, `If-Match: "v0"`, "X-Request-Id: req-42")
+	ts, c := serveRaw(t, h)
+	resp, raw := doRaw(t, c, "GET", ts.URL, `If-Match: "v0"`, "X-Request-Id: req-42")
 	if resp.StatusCode != http.StatusPreconditionFailed {
 		t.Fatalf("status = %d, want 412", resp.StatusCode)
 	}
@@ -252,9 +252,9 @@ func TestConditionalLeavesOtherStatusesAlone(t *testing.T) {
 		w.Header().Set("ETag", `"v1"`)
 		errors.Write(w, r, errors.NotFound("no thing"))
 	})
-	ts, c := compressServe(t, middleware.Conditional(middleware.ConditionalOptions{})(h))
+	ts, c := serveRaw(t, middleware.Conditional(middleware.ConditionalOptions{})(h))
 	for _, line := range []string{`If-None-Match: *`, `If-Match: "v0"`} {
-		if resp, _ := compressDo(t, c, "GET", ts.URL, line); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := doRaw(t, c, "GET", ts.URL, line); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: status = %d, want the handler's 404", line, resp.StatusCode)
 		}
 	}
@@ -285,8 +285,8 @@ func TestConditionalUnbufferedResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := middleware.Conditional(middleware.ConditionalOptions{MaxBodySize: 1000})(tt.handler)
-			ts, c := compressServe(t, h)
-			resp, raw := compressDo(t, c, "GET", ts.URL)
+			ts, c := serveRaw(t, h)
+			resp, raw := doRaw(t, c, "GET", ts.URL)
 			if got := resp.Header.Get("ETag"); got != "" {
 				t.Errorf("ETag = %q, want none for an unbuffered body", got)
 			}
@@ -294,7 +294,7 @@ func TestConditionalUnbufferedResponses(t *testing.T) {
 				t.Errorf("body = %d bytes, want %d", len(raw), len(big))
 			}
 			// Last-Modified still answers If-Modified-Since.
-			resp, raw = compressDo(t, c, "GET", ts.URL, "If-Modified-Since: "+condSame)
+			resp, raw = doRaw(t, c, "GET", ts.URL, "If-Modified-Since: "+condSame)
 			if resp.StatusCode != http.StatusNotModified || len(raw) != 0 {
 				t.Errorf("If-Modified-Since: status %d with %d bytes, want 304 without a body", resp.StatusCode, len(raw))
 			}
@@ -344,8 +344,8 @@ func TestConditionalCurrent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
 			h := middleware.Conditional(middleware.ConditionalOptions{Current: current})(condResource(`{"v":2}`, "", time.Time{}, &calls))
-			ts, c := compressServe(t, h)
-			resp, raw := compressDo(t, c, tt.method, ts.URL+tt.path, tt.lines...)
+			ts, c := serveRaw(t, h)
+			resp, raw := doRaw(t, c, tt.method, ts.URL+tt.path, tt.lines...)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("%s %s %q: status = %d, want %d (body %q)", tt.method, tt.path, tt.lines, resp.StatusCode, tt.want, raw)
 			}
@@ -364,14 +364,14 @@ func TestConditionalCurrent(t *testing.T) {
 func TestConditionalCurrentFallsBackToBody(t *testing.T) {
 	h := middleware.Conditional(middleware.ConditionalOptions{
 		Current: func(*http.Request) (header.ETag, time.Time, error) { return header.ETag{}, time.Time{}, nil },
-	})(compressBody("text/plain", []byte("hello")))
-	ts, c := compressServe(t, h)
-	resp, _ := compressDo(t, c, "GET", ts.URL)
+	})(bodyHandler("text/plain", []byte("hello")))
+	ts, c := serveRaw(t, h)
+	resp, _ := doRaw(t, c, "GET", ts.URL)
 	etag := resp.Header.Get("ETag")
 	if etag == "" {
 		t.Fatal("no ETag, want one computed from the body when Current knows none")
 	}
-	if resp, _ := compressDo(t, c, "GET", ts.URL, "If-None-Match: "+etag); resp.StatusCode != http.StatusNotModified {
+	if resp, _ := doRaw(t, c, "GET", ts.URL, "If-None-Match: "+etag); resp.StatusCode != http.StatusNotModified {
 		t.Errorf("status = %d, want 304", resp.StatusCode)
 	}
 }
@@ -414,8 +414,8 @@ func TestCheckPreconditions(t *testing.T) {
 					w.WriteHeader(http.StatusTeapot) // stands for the handler's work
 				}
 			})
-			ts, c := compressServe(t, h)
-			resp, _ := compressDo(t, c, tt.method, ts.URL, tt.lines...)
+			ts, c := serveRaw(t, h)
+			resp, _ := doRaw(t, c, tt.method, ts.URL, tt.lines...)
 			want := tt.want
 			if want == 0 {
 				want = http.StatusTeapot
@@ -448,13 +448,13 @@ func TestConditionalInvalidOptions(t *testing.T) {
 }
 
 func TestConditionalAllocs(t *testing.T) {
-	if testing.Short() || compressRace {
+	if testing.Short() || raceEnabled {
 		t.Skip("allocation counts are measured in full runs without the race detector")
 	}
-	body := compressJSON(4096)
-	h := middleware.Conditional(middleware.ConditionalOptions{})(compressStatic(body))
+	body := listJSON(4096)
+	h := middleware.Conditional(middleware.ConditionalOptions{})(staticHandler(body))
 	r := httptest.NewRequest("GET", "/", nil)
-	w := compressNopWriter{h: http.Header{}}
+	w := discardWriter{h: http.Header{}}
 	allocs := testing.AllocsPerRun(200, func() {
 		clear(w.h)
 		h.ServeHTTP(w, r)
@@ -470,12 +470,12 @@ func TestConditionalAllocs(t *testing.T) {
 // BenchmarkConditional measures a 4 KiB JSON response through
 // Conditional: hashed and sent (200), or hashed and answered 304.
 func BenchmarkConditional(b *testing.B) {
-	body := compressJSON(4096)
-	h := middleware.Conditional(middleware.ConditionalOptions{})(compressStatic(body))
+	body := listJSON(4096)
+	h := middleware.Conditional(middleware.ConditionalOptions{})(staticHandler(body))
 	for _, bc := range []struct{ name, inm string }{{"200", ""}, {"304", "match"}} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := httptest.NewRequest("GET", "/", nil)
-			w := compressNopWriter{h: http.Header{}}
+			w := discardWriter{h: http.Header{}}
 			if bc.inm != "" {
 				h.ServeHTTP(w, r)
 				r.Header.Set("If-None-Match", w.h.Get("ETag"))

@@ -10,13 +10,14 @@ import (
 	"testing"
 )
 
-// The helpers in this file serve the conditional-request and cache tests.
-// They were written for the compression tests, which now live in package
-// middleware/compress, hence their prefix.
+// The helpers in this file serve the conditional-request and cache tests:
+// a server whose client sees raw bodies and headers, and handlers that
+// answer fixed bodies. package middleware/compress keeps its own copy, so
+// that each package's tests stand alone when the package is copied.
 
-// compressJSON returns a JSON array of n bytes or slightly fewer, shaped
+// listJSON returns a JSON array of n bytes or slightly fewer, shaped
 // like an API listing.
-func compressJSON(n int) []byte {
+func listJSON(n int) []byte {
 	var b bytes.Buffer
 	b.WriteByte('[')
 	for i := 0; ; i++ {
@@ -34,9 +35,9 @@ func compressJSON(n int) []byte {
 	return append(out, ']')
 }
 
-// compressServe starts a server for h and returns a client that leaves
+// serveRaw starts a server for h and returns a client that leaves
 // Accept-Encoding and the raw body alone.
-func compressServe(tb testing.TB, h http.Handler) (*httptest.Server, *http.Client) {
+func serveRaw(tb testing.TB, h http.Handler) (*httptest.Server, *http.Client) {
 	tb.Helper()
 	ts := httptest.NewServer(h)
 	tb.Cleanup(ts.Close)
@@ -45,9 +46,9 @@ func compressServe(tb testing.TB, h http.Handler) (*httptest.Server, *http.Clien
 	return ts, c
 }
 
-// compressDo sends a request with the given header lines ("Name: value")
+// doRaw sends a request with the given header lines ("Name: value")
 // and returns the response with its raw body read.
-func compressDo(tb testing.TB, c *http.Client, method, url string, lines ...string) (*http.Response, []byte) {
+func doRaw(tb testing.TB, c *http.Client, method, url string, lines ...string) (*http.Response, []byte) {
 	tb.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
@@ -69,9 +70,9 @@ func compressDo(tb testing.TB, c *http.Client, method, url string, lines ...stri
 	return resp, body
 }
 
-// compressBody returns a handler that sends body with the given
+// bodyHandler returns a handler that sends body with the given
 // Content-Type.
-func compressBody(contentType string, body []byte) http.Handler {
+func bodyHandler(contentType string, body []byte) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if contentType != "" {
 			w.Header().Set("Content-Type", contentType)
@@ -80,18 +81,18 @@ func compressBody(contentType string, body []byte) http.Handler {
 	})
 }
 
-// compressNopWriter is a ResponseWriter that discards the body and whose
+// discardWriter is a ResponseWriter that discards the body and whose
 // header map is cleared between requests, to measure the middleware
 // alone.
-type compressNopWriter struct{ h http.Header }
+type discardWriter struct{ h http.Header }
 
-func (w compressNopWriter) Header() http.Header         { return w.h }
-func (w compressNopWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w compressNopWriter) WriteHeader(int)             {}
+func (w discardWriter) Header() http.Header         { return w.h }
+func (w discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w discardWriter) WriteHeader(int)             {}
 
-// compressStatic returns a handler that sends body as JSON without
+// staticHandler returns a handler that sends body as JSON without
 // allocating, so that allocation counts are the middleware's.
-func compressStatic(body []byte) http.Handler {
+func staticHandler(body []byte) http.Handler {
 	contentType := []string{"application/json"} // shared: never modified
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["Content-Type"] = contentType

@@ -2,6 +2,7 @@
 
 package middleware_test
 
-// compressRace reports whether the race detector is on: it makes
-// sync.Pool drop items at random, so allocation counts mean nothing.
-const compressRace = false
+// raceEnabled reports whether the race detector is on: it makes sync.Pool
+// drop items at random and adds allocations of its own, so allocation
+// counts mean nothing.
+const raceEnabled = false

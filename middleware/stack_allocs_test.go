@@ -18,7 +18,7 @@ import (
 // recorder (1). The request logger is built only when something logs
 // through it, and CORS shares its header values.
 func TestStackAllocations(t *testing.T) {
-	if compressRace {
+	if raceEnabled {
 		t.Skip("the race detector changes allocation counts")
 	}
 	route := func(mw ...func(http.Handler) http.Handler) http.Handler {

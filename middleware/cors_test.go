@@ -344,17 +344,7 @@ func TestCORSInvalidOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mw, err := middleware.NewCORS(tt.opts)
-			if err == nil || mw != nil || !strings.HasPrefix(err.Error(), "middleware: CORS: ") || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("NewCORS(%+v) = %v, want a \"middleware: CORS: \" error containing %q", tt.opts, err, tt.want)
-			}
-			defer func() {
-				msg, _ := recover().(string)
-				if err != nil && msg != err.Error() {
-					t.Errorf("CORS panicked with %q, want %q", msg, err)
-				}
-			}()
-			middleware.CORS(tt.opts)
+			checkInvalidOptions(t, middleware.NewCORS, middleware.CORS, tt.opts, "middleware: CORS: ", tt.want)
 		})
 	}
 }

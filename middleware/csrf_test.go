@@ -519,17 +519,7 @@ func TestCSRFInvalidOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := middleware.NewCSRF(tt.opts)
-			if err == nil || !strings.HasPrefix(err.Error(), "middleware: CSRFOptions."+tt.want) {
-				t.Errorf("NewCSRF error = %v, want a \"middleware: CSRFOptions.%s\" error", err, tt.want)
-			}
-			defer func() {
-				msg, _ := recover().(string)
-				if err != nil && msg != err.Error() {
-					t.Errorf("CSRF panic = %q, want %q", msg, err)
-				}
-			}()
-			middleware.CSRF(tt.opts)
+			checkInvalidOptions(t, middleware.NewCSRF, middleware.CSRF, tt.opts, "middleware: CSRFOptions."+tt.want, "")
 		})
 	}
 }

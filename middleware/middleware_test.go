@@ -216,3 +216,21 @@ func BenchmarkChain(b *testing.B) {
 		})
 	}
 }
+
+// checkInvalidOptions checks a constructor pair on invalid options: newX
+// returns no middleware and an error that starts with prefix and contains
+// want, and x panics with exactly that error's message.
+func checkInvalidOptions[O any](t *testing.T, newX func(O) (middleware.Middleware, error), x func(O) middleware.Middleware, opts O, prefix, want string) {
+	t.Helper()
+	mw, err := newX(opts)
+	if err == nil || mw != nil || !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), want) {
+		t.Errorf("New%T: middleware %v, error %v; want no middleware and an error starting %q containing %q", opts, mw != nil, err, prefix, want)
+		return
+	}
+	defer func() {
+		if msg, _ := recover().(string); msg != err.Error() {
+			t.Errorf("panic = %q, want %q", msg, err)
+		}
+	}()
+	x(opts)
+}

@@ -237,17 +237,7 @@ func TestRealIPInvalidOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := middleware.NewRealIP(tt.opts)
-			if err == nil || !strings.HasPrefix(err.Error(), "middleware: RealIPOptions.") || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("NewRealIP(%+v) error = %v, want a \"middleware: RealIPOptions.\" error naming %s", tt.opts, err, tt.want)
-			}
-			defer func() {
-				msg, _ := recover().(string)
-				if err != nil && msg != err.Error() {
-					t.Errorf("RealIP(%+v) panic = %q, want %q", tt.opts, msg, err)
-				}
-			}()
-			middleware.RealIP(tt.opts)
+			checkInvalidOptions(t, middleware.NewRealIP, middleware.RealIP, tt.opts, "middleware: RealIPOptions.", tt.want)
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/keel-go/keel/errors"
@@ -317,17 +316,7 @@ func TestSecurityHeadersInvalidOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := middleware.NewSecurityHeaders(tt.opts)
-			if err == nil || !strings.HasPrefix(err.Error(), "middleware: SecurityHeadersOptions."+tt.want) {
-				t.Errorf("NewSecurityHeaders error = %v, want a \"middleware: SecurityHeadersOptions.%s\" error", err, tt.want)
-			}
-			defer func() {
-				msg, _ := recover().(string)
-				if err != nil && msg != err.Error() {
-					t.Errorf("SecurityHeaders panic = %q, want %q", msg, err)
-				}
-			}()
-			middleware.SecurityHeaders(tt.opts)
+			checkInvalidOptions(t, middleware.NewSecurityHeaders, middleware.SecurityHeaders, tt.opts, "middleware: SecurityHeadersOptions."+tt.want, "")
 		})
 	}
 }

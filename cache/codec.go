@@ -1,0 +1,56 @@
+package cache
+
+import (
+	"encoding/json"
+)
+
+// Codec turns values into bytes and back, for byte-level backends such as
+// Redis. Implementations must be safe for concurrent use. Unmarshal must
+// not keep data after it returns: the caller may reuse the buffer.
+type Codec[V any] interface {
+	Marshal(v V) ([]byte, error)
+	Unmarshal(data []byte) (V, error)
+}
+
+// JSON is the default [Codec]: encoding/json. The zero value is ready to
+// use.
+type JSON[V any] struct{}
+
+// Marshal encodes v as JSON.
+func (JSON[V]) Marshal(v V) ([]byte, error) { return json.Marshal(v) }
+
+// Unmarshal decodes JSON data into a new V.
+func (JSON[V]) Unmarshal(data []byte) (V, error) {
+	var v V
+	err := json.Unmarshal(data, &v)
+	return v, err
+}
+
+// Raw is the identity [Codec] for byte-slice values. Unmarshal returns a
+// copy, so the value outlives the caller's buffer. The zero value is ready
+// to use.
+type Raw struct{}
+
+// Marshal returns v itself.
+func (Raw) Marshal(v []byte) ([]byte, error) { return v, nil }
+
+// Unmarshal returns a copy of data.
+func (Raw) Unmarshal(data []byte) ([]byte, error) {
+	return append([]byte(nil), data...), nil
+}
+
+// String is the [Codec] for string values, stored as their bytes. The zero
+// value is ready to use.
+type String struct{}
+
+// Marshal returns the bytes of v.
+func (String) Marshal(v string) ([]byte, error) { return []byte(v), nil }
+
+// Unmarshal returns data as a string.
+func (String) Unmarshal(data []byte) (string, error) { return string(data), nil }
+
+var (
+	_ Codec[any]    = JSON[any]{}
+	_ Codec[[]byte] = Raw{}
+	_ Codec[string] = String{}
+)

@@ -155,6 +155,8 @@ func checkJob(j *Job) error {
 		return fmt.Errorf("%w: empty queue name", ErrInvalidJob)
 	case j.MaxRetries < 0:
 		return fmt.Errorf("%w: negative MaxRetries", ErrInvalidJob)
+	case j.Priority < PriorityLow || j.Priority > PriorityHigh:
+		return fmt.Errorf("%w: priority %d outside PriorityLow..PriorityHigh", ErrInvalidJob, j.Priority)
 	case j.Timeout < 0:
 		return fmt.Errorf("%w: negative Timeout", ErrInvalidJob)
 	case j.UniqueKey != "" && j.UniqueFor <= 0:

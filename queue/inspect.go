@@ -61,17 +61,19 @@ type QueueInfo struct {
 //   - Queues lists every queue the broker knows, with counts per state.
 //   - List returns the jobs of queue in state, oldest first, paged by
 //     offset and limit.
-//   - Job returns one job, or [ErrNotFound].
+//   - Job returns one job of queue, or [ErrNotFound]. Jobs are addressed
+//     by queue and ID so that a broker can keep each queue's keys together
+//     (one hash slot per queue on Redis Cluster).
 //   - RetryNow makes a scheduled, retrying or archived job pending now.
 //   - Delete removes a job that is not active.
 //   - Archive moves a pending, scheduled or retrying job to the archive.
 type Inspector interface {
 	Queues(ctx context.Context) ([]QueueInfo, error)
 	List(ctx context.Context, queue string, state State, offset, limit int) ([]JobInfo, error)
-	Job(ctx context.Context, id string) (JobInfo, error)
-	RetryNow(ctx context.Context, id string) error
-	Delete(ctx context.Context, id string) error
-	Archive(ctx context.Context, id string) error
+	Job(ctx context.Context, queue, id string) (JobInfo, error)
+	RetryNow(ctx context.Context, queue, id string) error
+	Delete(ctx context.Context, queue, id string) error
+	Archive(ctx context.Context, queue, id string) error
 }
 
 // ErrActive is returned by [Inspector] calls that cannot act on a job a

@@ -5,7 +5,8 @@ import (
 )
 
 // Job priorities within one queue: a higher priority is fetched first.
-// Priorities between queues are the [Worker]'s (see [WorkerOptions]).
+// These three are the only values; priorities between queues are the
+// [Worker]'s (see [WorkerOptions]).
 const (
 	PriorityLow    = -1
 	PriorityNormal = 0
@@ -50,8 +51,8 @@ type Job struct {
 	// Timeout bounds one attempt through its context; zero means the
 	// worker's default.
 	Timeout time.Duration
-	// UniqueKey, when set, refuses any other job with the same key for
-	// UniqueFor after this one was enqueued.
+	// UniqueKey, when set, refuses any other job of the same queue with
+	// the same key for UniqueFor after this one was enqueued.
 	UniqueKey string
 	// UniqueFor is the deduplication window of UniqueKey.
 	UniqueFor time.Duration

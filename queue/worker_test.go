@@ -66,7 +66,7 @@ func (h *harness) stop(t *testing.T) {
 
 func (h *harness) state(t *testing.T, id string) queue.JobInfo {
 	t.Helper()
-	ji, err := h.broker.Job(context.Background(), id)
+	ji, err := h.broker.Job(context.Background(), queue.DefaultQueue, id)
 	if err != nil {
 		t.Fatalf("Job(%s): %v", id, err)
 	}

@@ -139,12 +139,12 @@ func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 	errs := make([]error, len(jobs))
 	woke := false
 	for i, src := range jobs {
-		if src == nil || src.Type == "" || src.Queue == "" || src.MaxRetries < 0 {
+		if src == nil || src.Type == "" || src.Queue == "" || src.MaxRetries < 0 || src.Priority < queue.PriorityLow || src.Priority > queue.PriorityHigh {
 			errs[i] = queue.ErrInvalidJob
 			continue
 		}
 		if src.UniqueKey != "" {
-			if until, held := b.unique[src.UniqueKey]; held && now.Before(until) {
+			if until, held := b.unique[uniqueKey(src)]; held && now.Before(until) {
 				errs[i] = fmt.Errorf("%w: unique key %q", queue.ErrDuplicate, src.UniqueKey)
 				continue
 			}
@@ -158,7 +158,7 @@ func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 			continue
 		}
 		if j.UniqueKey != "" {
-			b.unique[j.UniqueKey] = now.Add(j.UniqueFor)
+			b.unique[uniqueKey(j)] = now.Add(j.UniqueFor)
 		}
 		j.EnqueuedAt, j.Attempt = now, 0
 		src.ID, src.EnqueuedAt = j.ID, now
@@ -443,7 +443,7 @@ func (b *Broker) List(ctx context.Context, name string, state queue.State, offse
 }
 
 // Job returns one job.
-func (b *Broker) Job(ctx context.Context, id string) (queue.JobInfo, error) {
+func (b *Broker) Job(ctx context.Context, name, id string) (queue.JobInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return queue.JobInfo{}, err
 	}
@@ -454,15 +454,15 @@ func (b *Broker) Job(ctx context.Context, id string) (queue.JobInfo, error) {
 	}
 	b.advance(b.opts.Now())
 	e := b.jobs[id]
-	if e == nil {
+	if e == nil || e.job.Queue != name {
 		return queue.JobInfo{}, queue.ErrNotFound
 	}
 	return info(e), nil
 }
 
 // RetryNow makes a scheduled, retrying or archived job pending.
-func (b *Broker) RetryNow(ctx context.Context, id string) error {
-	return b.move(ctx, id, func(e *entry) error {
+func (b *Broker) RetryNow(ctx context.Context, name, id string) error {
+	return b.move(ctx, name, id, func(e *entry) error {
 		switch e.state {
 		case queue.StateScheduled, queue.StateRetry:
 			heap.Remove(&b.waiting, e.index)
@@ -481,8 +481,8 @@ func (b *Broker) RetryNow(ctx context.Context, id string) error {
 }
 
 // Delete removes a job that is not active.
-func (b *Broker) Delete(ctx context.Context, id string) error {
-	return b.move(ctx, id, func(e *entry) error {
+func (b *Broker) Delete(ctx context.Context, name, id string) error {
+	return b.move(ctx, name, id, func(e *entry) error {
 		if e.state == queue.StateActive {
 			return queue.ErrActive
 		}
@@ -494,8 +494,8 @@ func (b *Broker) Delete(ctx context.Context, id string) error {
 }
 
 // Archive moves a pending, scheduled or retrying job to the archive.
-func (b *Broker) Archive(ctx context.Context, id string) error {
-	return b.move(ctx, id, func(e *entry) error {
+func (b *Broker) Archive(ctx context.Context, name, id string) error {
+	return b.move(ctx, name, id, func(e *entry) error {
 		switch e.state {
 		case queue.StateActive:
 			return queue.ErrActive
@@ -508,7 +508,7 @@ func (b *Broker) Archive(ctx context.Context, id string) error {
 	})
 }
 
-func (b *Broker) move(ctx context.Context, id string, f func(*entry) error) error {
+func (b *Broker) move(ctx context.Context, name, id string, f func(*entry) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -519,7 +519,7 @@ func (b *Broker) move(ctx context.Context, id string, f func(*entry) error) erro
 	}
 	b.advance(b.opts.Now())
 	e := b.jobs[id]
-	if e == nil {
+	if e == nil || e.job.Queue != name {
 		return queue.ErrNotFound
 	}
 	return f(e)
@@ -679,6 +679,10 @@ func removeEntry(list []*entry, e *entry) []*entry {
 	}
 	return list
 }
+
+// uniqueKey scopes a job's unique key to its queue, as the Redis broker
+// must (a queue's keys share one hash slot).
+func uniqueKey(j *queue.Job) string { return j.Queue + "\x00" + j.UniqueKey }
 
 func newToken() string {
 	var b [12]byte

@@ -329,7 +329,7 @@ func (s *suite) ackOutcomes(t *testing.T) {
 		if err != nil || len(infos) != 1 || infos[0].Job.LastError != "fatal" {
 			t.Errorf("archived = %+v, %v; want the dead job with its error", infos, err)
 		}
-		done, err := in.Job(ctxFor(t, 5*time.Second), ret[0].Job.ID)
+		done, err := in.Job(ctxFor(t, 5*time.Second), q, ret[0].Job.ID)
 		if err != nil || done.State != queue.StateCompleted || string(done.Result) != "ok" {
 			t.Errorf("completed job = %+v, %v; want completed with its result", done, err)
 		}
@@ -503,29 +503,32 @@ func (s *suite) inspector(t *testing.T) {
 		t.Fatalf("List pending = %v, %v; want p2 then dead", pending, err)
 	}
 	deadID := pending[1].Job.ID
-	if err := in.Archive(ctx, deadID); err != nil {
+	if err := in.Archive(ctx, q, deadID); err != nil {
 		t.Fatalf("Archive: %v", err)
 	}
-	if err := in.Delete(ctx, ls[0].Job.ID); !errors.Is(err, queue.ErrActive) {
+	if err := in.Delete(ctx, q, ls[0].Job.ID); !errors.Is(err, queue.ErrActive) {
 		t.Errorf("Delete of an active job = %v, want ErrActive", err)
 	}
-	if err := in.RetryNow(ctx, later.ID); err != nil {
+	if err := in.RetryNow(ctx, q, later.ID); err != nil {
 		t.Fatalf("RetryNow of a scheduled job: %v", err)
 	}
-	if err := in.RetryNow(ctx, deadID); err != nil {
+	if err := in.RetryNow(ctx, q, deadID); err != nil {
 		t.Fatalf("RetryNow of an archived job: %v", err)
 	}
 	if c := counts(); c[queue.StatePending] != 3 || c[queue.StateScheduled] != 0 || c[queue.StateArchived] != 0 {
 		t.Errorf("counts after RetryNow = %v, want 3 pending", c)
 	}
-	if err := in.Delete(ctx, later.ID); err != nil {
+	if err := in.Delete(ctx, q, later.ID); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	if _, err := in.Job(ctx, later.ID); !errors.Is(err, queue.ErrNotFound) {
+	if _, err := in.Job(ctx, q, later.ID); !errors.Is(err, queue.ErrNotFound) {
 		t.Errorf("Job after Delete = %v, want ErrNotFound", err)
 	}
-	if _, err := in.Job(ctx, "no-such-job"); !errors.Is(err, queue.ErrNotFound) {
+	if _, err := in.Job(ctx, q, "no-such-job"); !errors.Is(err, queue.ErrNotFound) {
 		t.Errorf("Job(unknown) = %v, want ErrNotFound", err)
+	}
+	if _, err := in.Job(ctx, s.q(t, "other"), pending[0].Job.ID); !errors.Is(err, queue.ErrNotFound) {
+		t.Errorf("Job in the wrong queue = %v, want ErrNotFound", err)
 	}
 	got := payloads(fetch(t, b, []string{q}, 10, time.Minute))
 	slices.Sort(got)

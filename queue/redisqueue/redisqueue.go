@@ -1,0 +1,659 @@
+package redisqueue
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/keel-go/keel/errors"
+	"github.com/keel-go/keel/queue"
+)
+
+// Defaults of [Options].
+const (
+	DefaultPrefix      = "keel:queue:"
+	DefaultRetention   = 24 * time.Hour
+	DefaultMaxFinished = 10_000
+	DefaultMaxWait     = 5 * time.Second
+	promoteBatch       = 1000
+)
+
+// Options configures a [Broker]. Every zero field means its default.
+type Options struct {
+	// Prefix starts every key and channel the broker uses, so that
+	// several applications (or test runs) share a server. It must not
+	// contain braces, which Redis Cluster reads as hash tags. Default:
+	// "keel:queue:".
+	Prefix string
+	// Retention is how long completed jobs and their results are kept
+	// for inspection. Default: 24 hours; negative keeps none.
+	Retention time.Duration
+	// MaxFinished bounds, per queue, the completed jobs kept and
+	// separately the archived ones; the oldest go first. Default: 10,000.
+	MaxFinished int
+	// MaxWait bounds how long a Fetch waits without asking the server
+	// again. A waiting Fetch wakes on the notification an enqueue
+	// publishes and on a timer set for the next scheduled job or lease
+	// expiry; MaxWait only covers a notification lost while the
+	// subscription reconnects. Default: 5s.
+	MaxWait time.Duration
+}
+
+// Broker is a durable, at-least-once [queue.Broker] on Redis (6.2 or
+// later). It also implements [queue.Inspector], [queue.Pauser] and
+// [queue.TickClaimer].
+//
+// Every state change is one Lua script over one queue's keys, which share
+// the queue's hash tag, so the broker runs on Redis Cluster too. A waiting
+// Fetch is woken by a pub/sub notification from Enqueue, and by a timer
+// set to the next run time or lease expiry the server reported, so an idle
+// queue starts a new job within milliseconds without polling.
+//
+// The zero value is not usable; call [New]. A Broker is safe for
+// concurrent use. It starts one goroutine (the notification subscriber),
+// which Close stops; Close does not close the client.
+type Broker struct {
+	rdb    redis.UniversalClient
+	opts   Options
+	notify string // channel
+
+	mu      sync.Mutex
+	closed  bool
+	signal  chan struct{}
+	done    chan struct{}
+	quit    chan struct{}
+	pubsub  *redis.PubSub
+	tokenNo uint64
+	inst    string // random per broker, in lease tokens
+}
+
+var (
+	_ queue.Broker      = (*Broker)(nil)
+	_ queue.Inspector   = (*Broker)(nil)
+	_ queue.Pauser      = (*Broker)(nil)
+	_ queue.TickClaimer = (*Broker)(nil)
+)
+
+// New returns a Broker over rdb and starts its notification subscriber.
+func New(rdb redis.UniversalClient, opts Options) (*Broker, error) {
+	if rdb == nil {
+		return nil, errors.New("redisqueue: New needs a client")
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
+	}
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return nil, fmt.Errorf("redisqueue: Options.Prefix %q contains a brace", opts.Prefix)
+	}
+	if opts.Retention == 0 {
+		opts.Retention = DefaultRetention
+	}
+	if opts.MaxFinished == 0 {
+		opts.MaxFinished = DefaultMaxFinished
+	}
+	if opts.MaxWait == 0 {
+		opts.MaxWait = DefaultMaxWait
+	}
+	if opts.MaxFinished < 0 || opts.MaxWait < 0 {
+		return nil, errors.New("redisqueue: Options.MaxFinished and MaxWait must not be negative")
+	}
+	var inst [6]byte
+	if _, err := rand.Read(inst[:]); err != nil {
+		return nil, err
+	}
+	b := &Broker{
+		rdb:    rdb,
+		opts:   opts,
+		notify: opts.Prefix + "notify",
+		signal: make(chan struct{}),
+		done:   make(chan struct{}),
+		quit:   make(chan struct{}),
+		inst:   hex.EncodeToString(inst[:]),
+	}
+	b.pubsub = rdb.Subscribe(context.Background(), b.notify)
+	go b.listen()
+	return b, nil
+}
+
+// listen wakes waiting fetches on every notification, and after the
+// subscription reconnects (a notification may have been missed).
+func (b *Broker) listen() {
+	defer close(b.done)
+	backoff := 50 * time.Millisecond
+	for {
+		msg, err := b.pubsub.Receive(context.Background())
+		if err != nil {
+			// go-redis reconnects on the next Receive; wake fetchers so
+			// they ask the server instead of trusting a lost message, and
+			// wait a little so that a server that is down is not spun on.
+			b.wake()
+			t := time.NewTimer(backoff)
+			select {
+			case <-b.quit:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		switch msg.(type) {
+		case *redis.Message, *redis.Subscription:
+			b.wake()
+		}
+	}
+}
+
+func (b *Broker) wake() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	close(b.signal)
+	b.signal = make(chan struct{})
+}
+
+// Close stops the subscriber, wakes waiting fetches and makes later calls
+// return [queue.ErrClosed].
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	close(b.signal)
+	close(b.quit)
+	b.mu.Unlock()
+	err := b.pubsub.Close()
+	<-b.done
+	return err
+}
+
+func (b *Broker) check() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return queue.ErrClosed
+	}
+	return nil
+}
+
+// keys are one queue's key names, all carrying the queue's hash tag.
+type keys struct {
+	fixed   []string // KEYS of the scripts, in the documented order
+	jobs    string   // prefix of job hashes
+	uniques string   // prefix of unique-key locks
+}
+
+func (b *Broker) keys(q string) keys {
+	base := b.opts.Prefix + "{" + q + "}:"
+	return keys{
+		fixed: []string{
+			base + "pending:high", base + "pending:normal", base + "pending:low",
+			base + "scheduled", base + "retry", base + "active",
+			base + "completed", base + "archived", base + "paused", base + "stats",
+		},
+		jobs:    base + "j:",
+		uniques: base + "u:",
+	}
+}
+
+func (b *Broker) queuesKey() string { return b.opts.Prefix + "queues" }
+
+// options is how a job's enqueue-time settings are stored.
+type options struct {
+	Priority   int               `json:"p,omitempty"`
+	MaxRetries int               `json:"r,omitempty"`
+	Timeout    time.Duration     `json:"t,omitempty"`
+	UniqueKey  string            `json:"uk,omitempty"`
+	UniqueFor  time.Duration     `json:"uf,omitempty"`
+	RunAt      time.Time         `json:"at,omitzero"`
+	Tags       []string          `json:"g,omitempty"`
+	Meta       map[string]string `json:"md,omitempty"`
+}
+
+func validQueue(q string) bool { return q != "" && !strings.ContainsAny(q, "{}") }
+
+// Enqueue stores jobs, grouping them by queue: one script per queue, all in
+// one pipeline (one round trip).
+func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	errs := make([]error, len(jobs))
+	byQueue := map[string][]int{}
+	var order []string
+	for i, j := range jobs {
+		if j == nil || j.Type == "" || !validQueue(j.Queue) || j.MaxRetries < 0 ||
+			j.Priority < queue.PriorityLow || j.Priority > queue.PriorityHigh {
+			errs[i] = queue.ErrInvalidJob
+			continue
+		}
+		if j.ID == "" {
+			j.ID = newID()
+		}
+		if _, ok := byQueue[j.Queue]; !ok {
+			order = append(order, j.Queue)
+		}
+		byQueue[j.Queue] = append(byQueue[j.Queue], i)
+	}
+	if len(order) == 0 {
+		return queue.BatchErr(errs)
+	}
+	argsByQueue := make([][]any, len(order))
+	for qi, q := range order {
+		k := b.keys(q)
+		args := make([]any, 0, 4+8*len(byQueue[q]))
+		args = append(args, k.jobs, k.uniques, b.notify, q)
+		for _, i := range byQueue[q] {
+			j := jobs[i]
+			meta, err := json.Marshal(options{
+				Priority: j.Priority, MaxRetries: j.MaxRetries, Timeout: j.Timeout,
+				UniqueKey: j.UniqueKey, UniqueFor: j.UniqueFor, RunAt: j.RunAt, Tags: j.Tags, Meta: j.Meta,
+			})
+			if err != nil {
+				return fmt.Errorf("redisqueue: encoding job %s: %w", j.ID, err)
+			}
+			var runAt int64
+			if !j.RunAt.IsZero() {
+				runAt = j.RunAt.UnixMilli()
+			}
+			uf := j.UniqueFor.Milliseconds()
+			if j.UniqueKey != "" && uf < 1 {
+				uf = 1
+			}
+			args = append(args, j.ID, j.Type, j.Payload, meta, j.Priority, runAt, j.UniqueKey, uf)
+		}
+		argsByQueue[qi] = args
+	}
+	cmds := make([]*redis.Cmd, len(order))
+	err := b.pipelined(ctx, func(pipe redis.Pipeliner) {
+		for qi, q := range order {
+			cmds[qi] = enqueueScript.EvalSha(ctx, pipe, b.keys(q).fixed, argsByQueue[qi]...)
+			pipe.SAdd(ctx, b.queuesKey(), q)
+		}
+	})
+	if err != nil && cmdsFailed(cmds) {
+		return fmt.Errorf("redisqueue: enqueue: %w", err)
+	}
+	for qi, q := range order {
+		res, err := cmds[qi].Int64Slice()
+		if err != nil {
+			return fmt.Errorf("redisqueue: enqueue: %w", err)
+		}
+		now := time.UnixMilli(res[0])
+		for n, i := range byQueue[q] {
+			switch res[n+1] {
+			case 1:
+				jobs[i].EnqueuedAt = now
+			case 0:
+				errs[i] = fmt.Errorf("%w: unique key %q", queue.ErrDuplicate, jobs[i].UniqueKey)
+			default:
+				errs[i] = fmt.Errorf("%w: job ID %q exists", queue.ErrDuplicate, jobs[i].ID)
+			}
+		}
+	}
+	return queue.BatchErr(errs)
+}
+
+// cmdsFailed reports whether any script call failed (a pipeline error may
+// come from the SADD alone).
+func cmdsFailed(cmds []*redis.Cmd) bool {
+	for _, c := range cmds {
+		if c.Err() != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Fetch leases ready jobs, taking the queues in order with one script call
+// each until req.Max is reached, and waits for a notification or the next
+// due time when there is none.
+func (b *Broker) Fetch(ctx context.Context, req queue.FetchRequest) ([]*queue.Lease, error) {
+	if req.Max <= 0 || req.Lease < time.Millisecond {
+		return nil, errors.New("redisqueue: Fetch needs a positive Max and a Lease of at least 1ms")
+	}
+	for {
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			return nil, queue.ErrClosed
+		}
+		signal := b.signal
+		b.mu.Unlock()
+
+		leases, wait, err := b.fetchOnce(ctx, req)
+		if err != nil || len(leases) > 0 {
+			if err != nil && ctx.Err() != nil {
+				return leases, ctx.Err()
+			}
+			return leases, err
+		}
+		if wait <= 0 || wait > b.opts.MaxWait {
+			wait = b.opts.MaxWait
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-signal:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+		t.Stop()
+	}
+}
+
+// fetchOnce runs the fetch script on each queue until req.Max jobs are
+// leased. It returns how long until the earliest due time the server
+// reported, or 0 when it knows none.
+func (b *Broker) fetchOnce(ctx context.Context, req queue.FetchRequest) ([]*queue.Lease, time.Duration, error) {
+	var leases []*queue.Lease
+	var wait time.Duration
+	for _, q := range req.Queues {
+		want := req.Max - len(leases)
+		if want <= 0 {
+			break
+		}
+		if m, ok := req.QueueMax[q]; ok && m < want {
+			want = m
+		}
+		if want <= 0 || !validQueue(q) {
+			continue
+		}
+		k := b.keys(q)
+		res, err := fetchScript.Run(ctx, b.rdb, k.fixed, k.jobs, want, req.Lease.Milliseconds(), b.token(), promoteBatch).Slice()
+		if err != nil {
+			if len(leases) > 0 {
+				// Keep what was leased; the caller runs it. The failed
+				// queue is tried again on the next fetch.
+				return leases, 0, nil
+			}
+			return nil, 0, fmt.Errorf("redisqueue: fetch: %w", err)
+		}
+		now, next := res[0].(int64), res[1].(int64)
+		if next >= 0 {
+			if d := time.Duration(next-now+1) * time.Millisecond; wait == 0 || d < wait {
+				wait = d
+			}
+		}
+		for _, raw := range res[2].([]any) {
+			l, err := decodeLease(q, raw.([]any))
+			if err != nil {
+				return leases, 0, err
+			}
+			leases = append(leases, l)
+		}
+	}
+	return leases, wait, nil
+}
+
+func decodeLease(q string, f []any) (*queue.Lease, error) {
+	if len(f) != 8 {
+		return nil, fmt.Errorf("redisqueue: fetch returned %d fields", len(f))
+	}
+	str := func(i int) string { s, _ := f[i].(string); return s }
+	num := func(i int) int64 { n, _ := f[i].(int64); return n }
+	var o options
+	if m := str(5); m != "" {
+		if err := json.Unmarshal([]byte(m), &o); err != nil {
+			return nil, fmt.Errorf("redisqueue: job %s options: %w", str(0), err)
+		}
+	}
+	j := &queue.Job{
+		ID: str(0), Type: str(3), Queue: q, Payload: []byte(str(4)),
+		Priority: o.Priority, RunAt: o.RunAt, MaxRetries: o.MaxRetries, Timeout: o.Timeout,
+		UniqueKey: o.UniqueKey, UniqueFor: o.UniqueFor, Tags: o.Tags, Meta: o.Meta,
+		Attempt: int(num(2)), LastError: str(6),
+	}
+	return &queue.Lease{Job: j, Token: str(1), Expires: time.UnixMilli(num(7))}, nil
+}
+
+// token returns a lease-token prefix unique to this call.
+func (b *Broker) token() string {
+	b.mu.Lock()
+	b.tokenNo++
+	n := b.tokenNo
+	b.mu.Unlock()
+	return b.inst + "." + strconv.FormatUint(n, 36) + "."
+}
+
+// group splits a batch by queue, keeping each item's index.
+func group[T any](items []T, queueOf func(T) (string, bool)) (map[string][]int, []string, []error) {
+	errs := make([]error, len(items))
+	by := map[string][]int{}
+	var order []string
+	for i, it := range items {
+		q, ok := queueOf(it)
+		if !ok || !validQueue(q) {
+			errs[i] = queue.ErrLeaseLost
+			continue
+		}
+		if _, seen := by[q]; !seen {
+			order = append(order, q)
+		}
+		by[q] = append(by[q], i)
+	}
+	return by, order, errs
+}
+
+// Extend pushes the expiry of live leases, one script per queue in one
+// pipeline.
+func (b *Broker) Extend(ctx context.Context, leases []*queue.Lease, d time.Duration) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	by, order, errs := group(leases, func(l *queue.Lease) (string, bool) {
+		if l == nil || l.Job == nil {
+			return "", false
+		}
+		return l.Job.Queue, true
+	})
+	cmds := make([]*redis.Cmd, len(order))
+	if len(order) > 0 {
+		err := b.pipelined(ctx, func(pipe redis.Pipeliner) {
+			for qi, q := range order {
+				k := b.keys(q)
+				args := []any{k.jobs, d.Milliseconds()}
+				for _, i := range by[q] {
+					args = append(args, leases[i].Job.ID, leases[i].Token)
+				}
+				cmds[qi] = extendScript.EvalSha(ctx, pipe, k.fixed, args...)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("redisqueue: extend: %w", err)
+		}
+	}
+	for qi, q := range order {
+		res, err := cmds[qi].Int64Slice()
+		if err != nil {
+			return fmt.Errorf("redisqueue: extend: %w", err)
+		}
+		expires := time.UnixMilli(res[0])
+		for n, i := range by[q] {
+			if res[n+1] == 1 {
+				leases[i].Expires = expires
+			} else {
+				errs[i] = queue.ErrLeaseLost
+			}
+		}
+	}
+	return queue.BatchErr(errs)
+}
+
+// Ack settles leases, one script per queue in one pipeline.
+func (b *Broker) Ack(ctx context.Context, outcomes []queue.Outcome) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	by, order, errs := group(outcomes, func(o queue.Outcome) (string, bool) {
+		if o.Lease == nil || o.Lease.Job == nil {
+			return "", false
+		}
+		return o.Lease.Job.Queue, true
+	})
+	retention := b.opts.Retention.Milliseconds()
+	if retention < 0 {
+		retention = 0
+	}
+	argsByQueue := make([][]any, len(order))
+	for qi, q := range order {
+		k := b.keys(q)
+		args := []any{k.jobs, retention, b.opts.MaxFinished, b.notify, q}
+		for _, i := range by[q] {
+			o := outcomes[i]
+			var kind string
+			switch o.Kind {
+			case queue.Done:
+				kind = "done"
+			case queue.Retry:
+				kind = "retry"
+			case queue.Dead:
+				kind = "dead"
+			case queue.Release:
+				kind = "release"
+			default:
+				return fmt.Errorf("redisqueue: unknown outcome %d", o.Kind)
+			}
+			has := "0"
+			if o.Result != nil {
+				has = "1"
+			}
+			args = append(args, o.Lease.Job.ID, o.Lease.Token, kind, o.RetryAt.UnixMilli(), o.Error, o.Result, has)
+		}
+		argsByQueue[qi] = args
+	}
+	cmds := make([]*redis.Cmd, len(order))
+	if len(order) > 0 {
+		err := b.pipelined(ctx, func(pipe redis.Pipeliner) {
+			for qi, q := range order {
+				cmds[qi] = ackScript.EvalSha(ctx, pipe, b.keys(q).fixed, argsByQueue[qi]...)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("redisqueue: ack: %w", err)
+		}
+	}
+	for qi, q := range order {
+		res, err := cmds[qi].Int64Slice()
+		if err != nil {
+			return fmt.Errorf("redisqueue: ack: %w", err)
+		}
+		for n, i := range by[q] {
+			if res[n] != 1 {
+				errs[i] = queue.ErrLeaseLost
+			}
+		}
+	}
+	return queue.BatchErr(errs)
+}
+
+// ClaimTick reports true to the first caller for key until ttl passes
+// (SET NX PX).
+func (b *Broker) ClaimTick(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := b.check(); err != nil {
+		return false, err
+	}
+	if ttl < time.Millisecond {
+		ttl = time.Millisecond
+	}
+	ok, err := b.rdb.SetNX(ctx, b.opts.Prefix+"tick:"+key, 1, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("redisqueue: claim tick: %w", err)
+	}
+	return ok, nil
+}
+
+// Pause makes Fetch skip the queue until Resume.
+func (b *Broker) Pause(ctx context.Context, q string) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	if !validQueue(q) {
+		return queue.ErrInvalidJob
+	}
+	pipe := b.rdb.Pipeline()
+	pipe.Set(ctx, b.keys(q).fixed[8], 1, 0)
+	pipe.SAdd(ctx, b.queuesKey(), q)
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// Resume lets Fetch take from the queue again.
+func (b *Broker) Resume(ctx context.Context, q string) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	if !validQueue(q) {
+		return queue.ErrInvalidJob
+	}
+	pipe := b.rdb.Pipeline()
+	pipe.Del(ctx, b.keys(q).fixed[8])
+	pipe.Publish(ctx, b.notify, q)
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+var allScripts = []*redis.Script{enqueueScript, fetchScript, ackScript, extendScript, moveScript}
+
+// loadScripts loads every script into the server's cache (each master's,
+// on a cluster), so that pipelines can call them by digest.
+func (b *Broker) loadScripts(ctx context.Context) error {
+	load := func(ctx context.Context, c redis.Scripter) error {
+		for _, s := range allScripts {
+			if err := s.Load(ctx, c).Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if cc, ok := b.rdb.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return load(ctx, c) })
+	}
+	return load(ctx, b.rdb)
+}
+
+// pipelined runs the commands build queues in one round trip. Scripts are
+// called by digest; if the server has lost them (a restart, SCRIPT FLUSH)
+// they are loaded again and the pipeline rebuilt and sent once more.
+func (b *Broker) pipelined(ctx context.Context, build func(pipe redis.Pipeliner)) error {
+	for attempt := 0; ; attempt++ {
+		pipe := b.rdb.Pipeline()
+		build(pipe)
+		cmds, err := pipe.Exec(ctx)
+		if err == nil || attempt > 0 || !noScript(cmds) {
+			return err
+		}
+		if err := b.loadScripts(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func noScript(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+			return true
+		}
+	}
+	return false
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

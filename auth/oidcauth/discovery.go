@@ -1,0 +1,107 @@
+package oidcauth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/keel-go/keel/errors"
+)
+
+// providerMetadata is the part of the provider's discovery document
+// (OpenID Connect Discovery 1.0, section 3) the relying party uses.
+type providerMetadata struct {
+	Issuer                 string   `json:"issuer"`
+	AuthorizationEndpoint  string   `json:"authorization_endpoint"`
+	TokenEndpoint          string   `json:"token_endpoint"`
+	JWKSURI                string   `json:"jwks_uri"`
+	SigningAlgs            []string `json:"id_token_signing_alg_values_supported"`
+	CodeChallengeMethods   []string `json:"code_challenge_methods_supported"`
+	TokenEndpointAuthTypes []string `json:"token_endpoint_auth_methods_supported"`
+}
+
+// supportedAlgs are the ID token signature algorithms the relying party
+// verifies: asymmetric ones only, so that neither "none" nor an HMAC
+// keyed with a public key is ever accepted.
+var supportedAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// discover fetches and checks the provider's discovery document.
+func discover(ctx context.Context, opts *Options) (*providerMetadata, error) {
+	wellKnown := strings.TrimSuffix(opts.Issuer, "/") + "/.well-known/openid-configuration"
+	data, err := getDocument(ctx, opts.HTTPClient, wellKnown)
+	if err != nil {
+		return nil, err
+	}
+	return parseDiscovery(data, opts.Issuer)
+}
+
+// parseDiscovery decodes a discovery document and checks it against the
+// configured issuer: the issuer must be identical (a document served for
+// another issuer is refused), the endpoints absolute URLs on https
+// (or http on a loopback host when the issuer is), and PKCE with S256
+// supported when the document lists its methods.
+func parseDiscovery(data []byte, issuer string) (*providerMetadata, error) {
+	var md providerMetadata
+	if err := json.Unmarshal(data, &md); err != nil {
+		return nil, fmt.Errorf("oidcauth: malformed discovery document: %w", err)
+	}
+	if md.Issuer != issuer {
+		return nil, fmt.Errorf("oidcauth: discovery document is for issuer %q, want %q", md.Issuer, issuer)
+	}
+	for name, u := range map[string]string{
+		"authorization_endpoint": md.AuthorizationEndpoint,
+		"token_endpoint":         md.TokenEndpoint,
+		"jwks_uri":               md.JWKSURI,
+	} {
+		if err := checkEndpoint(u); err != nil {
+			return nil, fmt.Errorf("oidcauth: discovery %s: %w", name, err)
+		}
+	}
+	if md.CodeChallengeMethods != nil && !slices.Contains(md.CodeChallengeMethods, "S256") {
+		return nil, errors.New("oidcauth: the provider does not support PKCE with S256")
+	}
+	var algs []string
+	for _, a := range md.SigningAlgs {
+		if slices.Contains(supportedAlgs, a) {
+			algs = append(algs, a)
+		}
+	}
+	if len(md.SigningAlgs) == 0 {
+		algs = []string{"RS256"} // the default of OpenID Connect Discovery
+	}
+	if len(algs) == 0 {
+		return nil, fmt.Errorf("oidcauth: no supported ID token algorithm among %q", md.SigningAlgs)
+	}
+	md.SigningAlgs = algs
+	return &md, nil
+}
+
+// checkEndpoint accepts an absolute https URL, or an http URL on a
+// loopback host (a provider on the developer's machine).
+func checkEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	switch {
+	case u.Host == "":
+		return fmt.Errorf("%q is not an absolute URL", raw)
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("%q is not https", raw)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,4 @@
+package jwtauth
+
+// MaxAge exposes the Cache-Control parser to the fuzz test.
+var MaxAge = maxAge

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -151,13 +152,17 @@ type Worker struct {
 	log     zerolog.Logger
 	strict  []string // queues by weight, for StrictPriority
 
+	logJobs bool // whether Logger can write at all, so job loggers are worth setting up
+
 	slots    chan struct{}
 	outcomes chan Outcome
-	runners  sync.WaitGroup
+	work     chan *attempt  // leased jobs for the runners
+	runners  sync.WaitGroup // the runner goroutines
+	active   sync.WaitGroup // jobs launched and not yet finished
 
 	mu       sync.Mutex
 	state    int // 0 new, 1 running, 2 stopping/stopped
-	inflight map[*Lease]*running
+	inflight map[*Lease]*attempt
 	perQueue map[string]int
 	capped   chan struct{} // closed and replaced when a capped queue frees a slot
 
@@ -171,9 +176,12 @@ type Worker struct {
 	done        chan error
 }
 
-type running struct {
-	cancel    context.CancelFunc
-	abandoned bool // settled by someone else: Stop released it, or its lease was lost
+// attempt is one run of a leased job: its context and the worker's
+// bookkeeping, in one allocation.
+type attempt struct {
+	ctx       jobContext
+	lease     *Lease
+	abandoned bool // settled by someone else: Stop released it, or its lease was lost; guarded by Worker.mu
 }
 
 // NewWorker returns a Worker running jobs from b through h. When h is a
@@ -193,12 +201,14 @@ func NewWorker(b Broker, h Handler, opts WorkerOptions) (*Worker, error) {
 		log:      opts.Logger.With().Str("component", "queue.worker").Logger(),
 		slots:    make(chan struct{}, opts.Concurrency),
 		outcomes: make(chan Outcome, opts.Concurrency),
-		inflight: make(map[*Lease]*running, opts.Concurrency),
+		work:     make(chan *attempt, opts.Concurrency),
+		inflight: make(map[*Lease]*attempt, opts.Concurrency),
 		perQueue: make(map[string]int, len(opts.Queues)),
 		capped:   make(chan struct{}),
 		done:     make(chan error, 1),
 	}
 	w.mux, _ = h.(*Mux)
+	w.logJobs = loggerEnabled(opts.Logger)
 	for i := 0; i < opts.Concurrency; i++ {
 		w.slots <- struct{}{}
 	}
@@ -228,6 +238,10 @@ func (w *Worker) Start(ctx context.Context) error {
 	hbCtx, w.hbCancel = context.WithCancel(w.base)
 	w.fetchDone, w.hbDone = make(chan struct{}), make(chan struct{})
 	w.ackQuit, w.ackDone = make(chan struct{}), make(chan struct{})
+	w.runners.Add(w.opts.Concurrency)
+	for range w.opts.Concurrency {
+		go w.runner()
+	}
 	go w.fetchLoop(fetchCtx)
 	go w.heartbeatLoop(hbCtx)
 	go w.ackLoop()
@@ -254,8 +268,11 @@ func (w *Worker) Stop(ctx context.Context) error {
 	w.fetchCancel()
 	<-w.fetchDone
 
+	// Nothing launches jobs any more: the runners end once they finish
+	// theirs.
+	close(w.work)
 	drained := make(chan struct{})
-	go func() { w.runners.Wait(); close(drained) }()
+	go func() { w.active.Wait(); close(drained) }()
 	var result error
 	select {
 	case <-drained:
@@ -282,9 +299,9 @@ func (w *Worker) Stop(ctx context.Context) error {
 func (w *Worker) release() {
 	w.mu.Lock()
 	outs := make([]Outcome, 0, len(w.inflight))
-	for l, r := range w.inflight {
-		r.abandoned = true
-		r.cancel()
+	for l, a := range w.inflight {
+		a.abandoned = true
+		a.ctx.cancel(context.Canceled)
 		outs = append(outs, Outcome{Lease: l, Kind: Release})
 	}
 	w.mu.Unlock()
@@ -309,15 +326,13 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		n := 1
-	more:
-		for n < w.opts.FetchBatch {
-			select {
-			case <-w.slots:
-				n++
-			default:
-				break more
-			}
+		n := w.takeSlots(1)
+		if n < w.opts.FetchBatch {
+			// Jobs that are about to finish free their slots if they get
+			// to run first: one yield makes a fetch of short jobs fill
+			// its batch instead of leasing one job per round trip.
+			runtime.Gosched()
+			n = w.takeSlots(n)
 		}
 		req, capped := w.request(n)
 		if len(req.Queues) == 0 {
@@ -442,6 +457,20 @@ func weightedOrder(queues []string, weights map[string]int) []string {
 	return out
 }
 
+// takeSlots takes the free slots, up to FetchBatch, without waiting, and
+// returns how many the fetch loop holds then, n before.
+func (w *Worker) takeSlots(n int) int {
+	for n < w.opts.FetchBatch {
+		select {
+		case <-w.slots:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
 func (w *Worker) putSlots(n int) {
 	for range n {
 		w.slots <- struct{}{}
@@ -454,33 +483,45 @@ func (w *Worker) launch(l *Lease) {
 	if timeout <= 0 {
 		timeout = w.opts.JobTimeout
 	}
-	ctx := reqctx.WithData(w.base, reqctx.Data{
+	now := time.Now()
+	parent := reqctx.WithData(w.base, reqctx.Data{
 		RequestID: job.Meta[MetaRequestID],
 		TraceID:   traceID(job.Meta[MetaTraceParent]),
-		Start:     time.Now(),
+		Start:     now,
 	})
-	reqctx.From(ctx).SetLogger(w.opts.Logger, func(c zerolog.Context, d *reqctx.Data) zerolog.Context {
-		c = c.Str("job_id", job.ID).Str("job_type", job.Type).Str("queue", job.Queue).Int("attempt", job.Attempt)
-		if d.RequestID != "" {
-			c = c.Str("request_id", d.RequestID)
-		}
-		return c
-	})
-	ctx = context.WithValue(ctx, jobKey{}, job)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	r := &running{cancel: cancel}
+	if w.logJobs {
+		reqctx.From(parent).SetLogger(w.opts.Logger, func(c zerolog.Context, d *reqctx.Data) zerolog.Context {
+			c = c.Str("job_id", job.ID).Str("job_type", job.Type).Str("queue", job.Queue).Int("attempt", job.Attempt)
+			if d.RequestID != "" {
+				c = c.Str("request_id", d.RequestID)
+			}
+			return c
+		})
+	}
+	a := &attempt{lease: l}
+	a.ctx = jobContext{Context: parent, job: job, deadline: now.Add(timeout)}
 	w.mu.Lock()
-	w.inflight[l] = r
+	w.inflight[l] = a
 	w.perQueue[job.Queue]++
 	w.mu.Unlock()
-	w.runners.Add(1)
-	go w.run(ctx, l, r)
+	w.active.Add(1)
+	w.work <- a // never blocks: the channel holds Concurrency, the slots allow no more
 }
 
-func (w *Worker) run(ctx context.Context, l *Lease, r *running) {
+// runner runs jobs until Stop closes the work channel. A fixed pool of
+// runners, rather than a goroutine per job, keeps short jobs cheap.
+func (w *Worker) runner() {
 	defer w.runners.Done()
-	err := w.call(ctx, l.Job)
-	r.cancel()
+	for a := range w.work {
+		w.run(a)
+	}
+}
+
+func (w *Worker) run(a *attempt) {
+	defer w.active.Done()
+	l := a.lease
+	err := w.call(&a.ctx, l.Job)
+	a.ctx.cancel(context.Canceled)
 	out := w.decide(l, err)
 
 	w.mu.Lock()
@@ -491,7 +532,7 @@ func (w *Worker) run(ctx context.Context, l *Lease, r *running) {
 		close(w.capped)
 		w.capped = make(chan struct{})
 	}
-	abandoned := r.abandoned
+	abandoned := a.abandoned
 	w.mu.Unlock()
 
 	if !abandoned {
@@ -617,8 +658,8 @@ func (w *Worker) heartbeatLoop(ctx context.Context) {
 		}
 		w.mu.Lock()
 		leases := make([]*Lease, 0, len(w.inflight))
-		for l, r := range w.inflight {
-			if !r.abandoned {
+		for l, a := range w.inflight {
+			if !a.abandoned {
 				leases = append(leases, l)
 			}
 		}
@@ -640,9 +681,9 @@ func (w *Worker) heartbeatLoop(ctx context.Context) {
 			if e == nil || i >= len(leases) {
 				continue
 			}
-			if r := w.inflight[leases[i]]; r != nil && errors.Is(e, ErrLeaseLost) {
-				r.abandoned = true
-				r.cancel()
+			if a := w.inflight[leases[i]]; a != nil && errors.Is(e, ErrLeaseLost) {
+				a.abandoned = true
+				a.ctx.cancel(context.Canceled)
 				w.log.Warn().Str("job_id", leases[i].Job.ID).Msg("job lease lost; cancelling the attempt")
 			}
 		}
@@ -657,4 +698,96 @@ func traceID(tp string) string {
 		return ""
 	}
 	return tp[3:35]
+}
+
+// jobContext is the context of one attempt: the job for [JobFromContext],
+// the attempt's deadline, and cancellation by the worker (the attempt
+// ended, Stop gave up on it, or its lease was lost). It does what
+// context.WithValue and context.WithTimeout would in one allocation, and
+// arms its deadline timer only when the handler first asks for Done: most
+// handlers never do, and for a short job the timer costs more than the
+// job. Err notices a passed deadline without the timer.
+type jobContext struct {
+	context.Context // the attempt's reqctx node, over the worker's base
+
+	job      *Job
+	deadline time.Time
+
+	mu    sync.Mutex
+	done  chan struct{} // made by the first Done
+	err   error
+	timer *time.Timer
+}
+
+func (c *jobContext) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *jobContext) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		c.done = make(chan struct{})
+		c.expire(time.Now())
+		if c.err != nil {
+			close(c.done)
+		} else {
+			c.timer = time.AfterFunc(time.Until(c.deadline), func() { c.cancel(context.DeadlineExceeded) })
+		}
+	}
+	return c.done
+}
+
+func (c *jobContext) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil && c.expire(time.Now()) && c.done != nil {
+		close(c.done)
+		c.timer.Stop()
+	}
+	return c.err
+}
+
+// expire records DeadlineExceeded when now is past the deadline and
+// reports whether it did; c.mu is held.
+func (c *jobContext) expire(now time.Time) bool {
+	if c.err == nil && !now.Before(c.deadline) {
+		c.err = context.DeadlineExceeded
+		return true
+	}
+	return false
+}
+
+func (c *jobContext) Value(key any) any {
+	if key == (jobKey{}) {
+		return c.job
+	}
+	return c.Context.Value(key)
+}
+
+func (c *jobContext) String() string { return "queue.jobContext" }
+
+// cancel ends the context with err unless it has ended already.
+func (c *jobContext) cancel(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return
+	}
+	c.err = err
+	if c.done != nil {
+		close(c.done)
+	}
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+}
+
+// loggerEnabled reports whether l writes anything at some level: the zero
+// Logger, with no writer, does not, and then the worker builds no job
+// loggers.
+func loggerEnabled(l zerolog.Logger) bool {
+	l = l.Sample(nil) // a sampler could drop the probe
+	e := l.WithLevel(zerolog.PanicLevel)
+	ok := e.Enabled()
+	e.Discard()
+	return ok
 }

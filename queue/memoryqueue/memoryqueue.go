@@ -4,10 +4,9 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -48,6 +47,7 @@ type Broker struct {
 	mu        sync.Mutex
 	closed    bool
 	seq       uint64
+	leases    uint64 // leases granted, numbering lease tokens
 	jobs      map[string]*entry
 	queues    map[string]*queueState
 	waiting   timeHeap // scheduled and retrying jobs, by run time
@@ -233,10 +233,15 @@ func (b *Broker) take(req queue.FetchRequest, now time.Time) []*queue.Lease {
 		if m, ok := req.QueueMax[name]; ok && m < limit {
 			limit = m
 		}
+		if leases == nil && limit > 0 && q.ready.Len() > 0 {
+			leases = make([]*queue.Lease, 0, min(req.Max, q.ready.Len()))
+		}
 		for ; limit > 0 && q.ready.Len() > 0; limit-- {
 			e := q.ready.pop()
 			e.job.Attempt++
-			e.token = newToken()
+			b.leases++
+			// A token only has to tell this broker's leases apart.
+			e.token = strconv.FormatUint(b.leases, 36)
 			b.setState(e, queue.StateActive)
 			e.at = now.Add(req.Lease)
 			heap.Push(&b.leased, e)
@@ -683,12 +688,6 @@ func removeEntry(list []*entry, e *entry) []*entry {
 // uniqueKey scopes a job's unique key to its queue, as the Redis broker
 // must (a queue's keys share one hash slot).
 func uniqueKey(j *queue.Job) string { return j.Queue + "\x00" + j.UniqueKey }
-
-func newToken() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
 
 // readyQueue holds a queue's ready jobs: one FIFO per priority, the
 // priorities kept sorted highest first, so that taking the next job is

@@ -73,6 +73,9 @@ type Broker struct {
 	pubsub  *redis.PubSub
 	tokenNo uint64
 	inst    string // random per broker, in lease tokens
+
+	keyCache sync.Map // queue name -> keys, built once per queue
+	known    sync.Map // queue names this broker has added to the queues set
 }
 
 var (
@@ -196,6 +199,18 @@ type keys struct {
 	uniques string   // prefix of unique-key locks
 }
 
+// hotKeys is keys for the calls a job's life makes (enqueue, fetch, ack,
+// extend), kept per queue after the first. Inspection, which takes queue
+// names from outside, uses keys, so that it cannot grow the cache.
+func (b *Broker) hotKeys(q string) keys {
+	if k, ok := b.keyCache.Load(q); ok {
+		return k.(keys)
+	}
+	k := b.keys(q)
+	b.keyCache.Store(q, k)
+	return k
+}
+
 func (b *Broker) keys(q string) keys {
 	base := b.opts.Prefix + "{" + q + "}:"
 	return keys{
@@ -253,15 +268,12 @@ func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 	}
 	argsByQueue := make([][]any, len(order))
 	for qi, q := range order {
-		k := b.keys(q)
+		k := b.hotKeys(q)
 		args := make([]any, 0, 4+8*len(byQueue[q]))
 		args = append(args, k.jobs, k.uniques, b.notify, q)
 		for _, i := range byQueue[q] {
 			j := jobs[i]
-			meta, err := json.Marshal(options{
-				Priority: j.Priority, MaxRetries: j.MaxRetries, Timeout: j.Timeout,
-				UniqueKey: j.UniqueKey, UniqueFor: j.UniqueFor, RunAt: j.RunAt, Tags: j.Tags, Meta: j.Meta,
-			})
+			meta, err := encodeOptions(j)
 			if err != nil {
 				return fmt.Errorf("redisqueue: encoding job %s: %w", j.ID, err)
 			}
@@ -278,12 +290,27 @@ func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 		argsByQueue[qi] = args
 	}
 	cmds := make([]*redis.Cmd, len(order))
-	err := b.pipelined(ctx, func(pipe redis.Pipeliner) {
-		for qi, q := range order {
-			cmds[qi] = enqueueScript.EvalSha(ctx, pipe, b.keys(q).fixed, argsByQueue[qi]...)
-			pipe.SAdd(ctx, b.queuesKey(), q)
+	var err error
+	if len(order) == 1 && b.isKnown(order[0]) {
+		// The common case, one known queue: a plain script call, which
+		// costs less than a pipeline of one.
+		cmds[0] = enqueueScript.Run(ctx, b.rdb, b.hotKeys(order[0]).fixed, argsByQueue[0]...)
+		err = cmds[0].Err()
+	} else {
+		err = b.pipelined(ctx, func(pipe redis.Pipeliner) {
+			for qi, q := range order {
+				cmds[qi] = enqueueScript.EvalSha(ctx, pipe, b.hotKeys(q).fixed, argsByQueue[qi]...)
+				if !b.isKnown(q) {
+					pipe.SAdd(ctx, b.queuesKey(), q)
+				}
+			}
+		})
+		if err == nil {
+			for _, q := range order {
+				b.known.Store(q, struct{}{})
+			}
 		}
-	})
+	}
 	if err != nil && cmdsFailed(cmds) {
 		return fmt.Errorf("redisqueue: enqueue: %w", err)
 	}
@@ -305,6 +332,39 @@ func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 		}
 	}
 	return queue.BatchErr(errs)
+}
+
+// isKnown reports whether this broker has added q to the set of queues
+// (which only grows), so that enqueues need not add it again.
+func (b *Broker) isKnown(q string) bool {
+	_, ok := b.known.Load(q)
+	return ok
+}
+
+// encodeOptions encodes a job's enqueue-time settings. A job that sets
+// only a priority and a retry count, as most do, is written by hand: the
+// same JSON that encoding/json writes, at a fraction of the cost.
+func encodeOptions(j *queue.Job) ([]byte, error) {
+	if j.Timeout != 0 || j.UniqueKey != "" || j.UniqueFor != 0 || !j.RunAt.IsZero() || j.Tags != nil || j.Meta != nil {
+		return json.Marshal(options{
+			Priority: j.Priority, MaxRetries: j.MaxRetries, Timeout: j.Timeout,
+			UniqueKey: j.UniqueKey, UniqueFor: j.UniqueFor, RunAt: j.RunAt, Tags: j.Tags, Meta: j.Meta,
+		})
+	}
+	out := make([]byte, 0, 24)
+	out = append(out, '{')
+	if j.Priority != 0 {
+		out = append(out, `"p":`...)
+		out = strconv.AppendInt(out, int64(j.Priority), 10)
+	}
+	if j.MaxRetries != 0 {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, `"r":`...)
+		out = strconv.AppendInt(out, int64(j.MaxRetries), 10)
+	}
+	return append(out, '}'), nil
 }
 
 // cmdsFailed reports whether any script call failed (a pipeline error may
@@ -373,7 +433,7 @@ func (b *Broker) fetchOnce(ctx context.Context, req queue.FetchRequest) ([]*queu
 		if want <= 0 || !validQueue(q) {
 			continue
 		}
-		k := b.keys(q)
+		k := b.hotKeys(q)
 		res, err := fetchScript.Run(ctx, b.rdb, k.fixed, k.jobs, want, req.Lease.Milliseconds(), b.token(), promoteBatch).Slice()
 		if err != nil {
 			if len(leases) > 0 {
@@ -465,7 +525,7 @@ func (b *Broker) Extend(ctx context.Context, leases []*queue.Lease, d time.Durat
 	if len(order) > 0 {
 		err := b.pipelined(ctx, func(pipe redis.Pipeliner) {
 			for qi, q := range order {
-				k := b.keys(q)
+				k := b.hotKeys(q)
 				args := []any{k.jobs, d.Milliseconds()}
 				for _, i := range by[q] {
 					args = append(args, leases[i].Job.ID, leases[i].Token)
@@ -511,7 +571,7 @@ func (b *Broker) Ack(ctx context.Context, outcomes []queue.Outcome) error {
 	}
 	argsByQueue := make([][]any, len(order))
 	for qi, q := range order {
-		k := b.keys(q)
+		k := b.hotKeys(q)
 		args := []any{k.jobs, retention, b.opts.MaxFinished, b.notify, q}
 		for _, i := range by[q] {
 			o := outcomes[i]
@@ -537,10 +597,12 @@ func (b *Broker) Ack(ctx context.Context, outcomes []queue.Outcome) error {
 		argsByQueue[qi] = args
 	}
 	cmds := make([]*redis.Cmd, len(order))
-	if len(order) > 0 {
+	if len(order) == 1 {
+		cmds[0] = ackScript.Run(ctx, b.rdb, b.hotKeys(order[0]).fixed, argsByQueue[0]...)
+	} else if len(order) > 1 {
 		err := b.pipelined(ctx, func(pipe redis.Pipeliner) {
 			for qi, q := range order {
-				cmds[qi] = ackScript.EvalSha(ctx, pipe, b.keys(q).fixed, argsByQueue[qi]...)
+				cmds[qi] = ackScript.EvalSha(ctx, pipe, b.hotKeys(q).fixed, argsByQueue[qi]...)
 			}
 		})
 		if err != nil {
@@ -589,6 +651,9 @@ func (b *Broker) Pause(ctx context.Context, q string) error {
 	pipe.Set(ctx, b.keys(q).fixed[8], 1, 0)
 	pipe.SAdd(ctx, b.queuesKey(), q)
 	_, err := pipe.Exec(ctx)
+	if err == nil {
+		b.known.Store(q, struct{}{})
+	}
 	return err
 }
 

@@ -31,19 +31,35 @@ local function list_for(p)
   if p == '1' then return KEYS[1] elseif p == '-1' then return KEYS[3] end
   return KEYS[2]
 end
+-- bulk calls cmd on key with the items of list, in chunks that unpack
+-- can take: one command per thousand items instead of one per item.
+local function bulk(cmd, key, list)
+  for i = 1, #list, 1000 do
+    if key then
+      redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
+    else
+      redis.call(cmd, unpack(list, i, math.min(i + 999, #list)))
+    end
+  end
+end
 `
 
 // enqueueScript: ARGV[2] unique-key prefix, ARGV[3] notify channel,
 // ARGV[4] queue name, then per job: id, type, payload, options, priority,
 // run-at ms (0 = now), unique key, unique window ms.
 // Returns {now, status...}: 1 stored, 0 unique key held, -1 ID exists.
-// It notifies waiting fetches of ready jobs and of scheduled ones alike,
-// so that they set their timers to the new earliest run time.
+// It notifies waiting fetches of ready jobs, and of scheduled ones so that
+// they set their timers to the new earliest run time. (Notifying only when
+// the queue was empty saves a PUBLISH, but a fetcher of another process
+// that lost the race for the job that woke it would then sleep until
+// MaxWait while jobs pile up behind it.) Ready jobs are pushed once per
+// list at the end, in order.
 var enqueueScript = redis.NewScript(common + `
 local now = now_ms()
 local jp, up = ARGV[1], ARGV[2]
 local out = {now}
-local ready = 0
+local notify = false
+local push = {['1'] = {}, ['0'] = {}, ['-1'] = {}}
 for i = 5, #ARGV, 8 do
   local id, uk = ARGV[i], ARGV[i+6]
   local jk = jp .. id
@@ -53,27 +69,33 @@ for i = 5, #ARGV, 8 do
     out[#out+1] = 0
   else
     local p, at = ARGV[i+4], tonumber(ARGV[i+5])
-    redis.call('HSET', jk, 't', ARGV[i+1], 'd', ARGV[i+2], 'm', ARGV[i+3], 'p', p, 'a', 0, 'c', now)
     if at > now then
-      redis.call('HSET', jk, 's', 'scheduled', 'n', at)
+      redis.call('HSET', jk, 't', ARGV[i+1], 'd', ARGV[i+2], 'm', ARGV[i+3], 'p', p, 'a', 0, 'c', now, 's', 'scheduled', 'n', at)
       redis.call('ZADD', KEYS[4], at, id)
-      ready = ready + 1 -- waiting fetches re-arm their timers
+      notify = true -- waiting fetches re-arm their timers
     else
-      redis.call('HSET', jk, 's', 'pending')
-      redis.call('RPUSH', list_for(p), id)
-      ready = ready + 1
+      redis.call('HSET', jk, 't', ARGV[i+1], 'd', ARGV[i+2], 'm', ARGV[i+3], 'p', p, 'a', 0, 'c', now, 's', 'pending')
+      local l = push[p] or push['0']
+      l[#l+1] = id
     end
     out[#out+1] = 1
   end
 end
-if ready > 0 then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+for _, p in ipairs({'1', '0', '-1'}) do
+  if #push[p] > 0 then
+    bulk('RPUSH', list_for(p), push[p])
+    notify = true
+  end
+end
+if notify then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return out
 `)
 
 // fetchScript: ARGV[2] max, ARGV[3] lease ms, ARGV[4] token prefix,
 // ARGV[5] how many due jobs to promote per call.
 // Returns {now, next, jobs}: next is the earliest time (ms) a waiting job
-// becomes due or a lease expires (-1 when none); each job is
+// becomes due or a lease expires (-1 when none, and when jobs were leased:
+// the caller only waits when none were); each job is
 // {id, token, attempt, type, payload, options, last error, expires}.
 var fetchScript = redis.NewScript(common + `
 local now = now_ms()
@@ -103,33 +125,36 @@ local jobs = {}
 if redis.call('EXISTS', KEYS[9]) == 0 then
   local want = tonumber(ARGV[2])
   local expires = now + tonumber(ARGV[3])
-  local n = 0
+  local active = {}
   for l = 1, 3 do
     if want <= 0 then break end
     local ids = redis.call('LPOP', KEYS[l], want)
     if ids then
       for _, id in ipairs(ids) do
         local jk = jp .. id
-        if redis.call('HGET', jk, 's') == 'pending' then
-          n = n + 1
-          local tok = ARGV[4] .. n
-          local a = redis.call('HINCRBY', jk, 'a', 1)
-          redis.call('HSET', jk, 's', 'active', 'k', tok)
-          redis.call('ZADD', KEYS[6], expires, id)
-          local f = redis.call('HMGET', jk, 't', 'd', 'm', 'e')
-          jobs[#jobs+1] = {id, tok, a, f[1] or '', f[2] or '', f[3] or '', f[4] or '', expires}
+        local f = redis.call('HMGET', jk, 's', 'a', 't', 'd', 'm', 'e')
+        if f[1] == 'pending' then
+          local tok = ARGV[4] .. (#jobs + 1)
+          local a = (tonumber(f[2]) or 0) + 1
+          redis.call('HSET', jk, 's', 'active', 'k', tok, 'a', a)
+          active[#active+1] = expires
+          active[#active+1] = id
+          jobs[#jobs+1] = {id, tok, a, f[3] or '', f[4] or '', f[5] or '', f[6] or '', expires}
           want = want - 1
         end
       end
     end
   end
+  bulk('ZADD', KEYS[6], active)
 end
 local nxt = -1
-for _, z in ipairs({KEYS[4], KEYS[5], KEYS[6]}) do
-  local first = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
-  if first[2] then
-    local s = tonumber(first[2])
-    if nxt < 0 or s < nxt then nxt = s end
+if #jobs == 0 then
+  for _, z in ipairs({KEYS[4], KEYS[5], KEYS[6]}) do
+    local first = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
+    if first[2] then
+      local s = tonumber(first[2])
+      if nxt < 0 or s < nxt then nxt = s end
+    end
   end
 end
 return {now, nxt, jobs}
@@ -146,33 +171,41 @@ local jp = ARGV[1]
 local retention, keep = tonumber(ARGV[2]), tonumber(ARGV[3])
 local out = {}
 local ready = 0
+-- Commands common to many outcomes are gathered and sent once at the end.
+local settled, completed, gone, seen = {}, {}, {}, {}
+local processed, failed = 0, 0
 for i = 6, #ARGV, 7 do
   local id, tok, kind = ARGV[i], ARGV[i+1], ARGV[i+2]
   local jk = jp .. id
   local st = redis.call('HMGET', jk, 's', 'k')
-  if st[1] ~= 'active' or st[2] ~= tok then
+  if st[1] ~= 'active' or st[2] ~= tok or seen[id] then
     out[#out+1] = 0
   else
-    redis.call('ZREM', KEYS[6], id)
+    seen[id] = true -- a second outcome for the lease in this batch is refused
+    settled[#settled+1] = id
     if kind == 'done' then
-      redis.call('HINCRBY', KEYS[10], 'processed', 1)
+      processed = processed + 1
       if retention > 0 then
-        redis.call('HSET', jk, 's', 'completed', 'k', '', 'f', now)
-        if ARGV[i+6] == '1' then redis.call('HSET', jk, 'r', ARGV[i+5]) end
-        redis.call('ZADD', KEYS[7], now, id)
+        if ARGV[i+6] == '1' then
+          redis.call('HSET', jk, 's', 'completed', 'k', '', 'f', now, 'r', ARGV[i+5])
+        else
+          redis.call('HSET', jk, 's', 'completed', 'k', '', 'f', now)
+        end
+        completed[#completed+1] = now
+        completed[#completed+1] = id
       else
-        redis.call('DEL', jk)
+        gone[#gone+1] = jk
       end
     elseif kind == 'retry' then
-      redis.call('HINCRBY', KEYS[10], 'processed', 1)
-      redis.call('HINCRBY', KEYS[10], 'failed', 1)
+      processed = processed + 1
+      failed = failed + 1
       local at = tonumber(ARGV[i+3])
       redis.call('HSET', jk, 's', 'retry', 'k', '', 'e', ARGV[i+4], 'n', at)
       redis.call('ZADD', KEYS[5], at, id)
       ready = ready + 1 -- due now, or waiting fetches re-arm their timers
     elseif kind == 'dead' then
-      redis.call('HINCRBY', KEYS[10], 'processed', 1)
-      redis.call('HINCRBY', KEYS[10], 'failed', 1)
+      processed = processed + 1
+      failed = failed + 1
       redis.call('HSET', jk, 's', 'archived', 'k', '', 'e', ARGV[i+4], 'f', now)
       redis.call('ZADD', KEYS[8], now, id)
     else -- release
@@ -184,6 +217,11 @@ for i = 6, #ARGV, 7 do
     out[#out+1] = 1
   end
 end
+bulk('ZREM', KEYS[6], settled)
+bulk('ZADD', KEYS[7], completed)
+bulk('DEL', nil, gone)
+if processed > 0 then redis.call('HINCRBY', KEYS[10], 'processed', processed) end
+if failed > 0 then redis.call('HINCRBY', KEYS[10], 'failed', failed) end
 if retention > 0 then
   local old = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now - retention, 'LIMIT', 0, 100)
   for _, id in ipairs(old) do redis.call('DEL', jp .. id); redis.call('ZREM', KEYS[7], id) end

@@ -10,10 +10,12 @@ import (
 // Sentinel errors shared by every backend. Callers compare with [errors.Is].
 var (
 	// ErrClosed is returned by every method of a [Cache] after its Close,
-	// and by the strategies built on a closed cache.
+	// by the strategies built on a closed cache, and by a [Loader] or a
+	// [WriteBack] after its own Close (or Stop).
 	ErrClosed = errors.New("cache: closed")
 	// ErrInvalidKey is returned by Get, Set and Delete for a key a backend
-	// cannot hold (the empty key, or one longer than the backend allows).
+	// cannot hold (the empty key, or one longer than the backend allows),
+	// and by the strategies for the empty key.
 	ErrInvalidKey = errors.New("cache: invalid key")
 )
 
@@ -39,11 +41,22 @@ var (
 //     removes key. A Set that returned nil is visible to the very next Get
 //     from any goroutine (no write is dropped or applied asynchronously).
 //   - Delete removes key; deleting an absent key is not an error.
+//   - The empty key is invalid: Get, Set and Delete return
+//     [ErrInvalidKey] for it, as for any key the backend cannot hold.
+//   - A byte-level backend (a Cache[[]byte]) shares no memory with its
+//     callers: Set does not keep the caller's slice after it returns,
+//     and the slice Get returns belongs to the caller, so mutating either
+//     never changes the cache. An empty value, nil or not, is stored and
+//     comes back as a hit of length 0; whether it comes back nil or
+//     empty is up to the backend (Redis cannot tell them apart), so
+//     callers test len(v) == 0, not v == nil.
 //   - Every method is safe for concurrent use and honours ctx where it
-//     can block.
-//   - After Close every method returns [ErrClosed]; Close is idempotent
-//     and stops every goroutine the backend started. Close does not close
-//     a client the user passed in.
+//     can block: a call whose ctx is already done returns promptly,
+//     either having done its work or with an error that matches ctx.Err()
+//     under [errors.Is].
+//   - After Close every method returns [ErrClosed]; Close is idempotent (a
+//     second Close returns nil) and stops every goroutine the backend
+//     started. Close does not close a client the user passed in.
 type Cache[V any] interface {
 	Get(ctx context.Context, key string) (value V, ok bool, err error)
 	Set(ctx context.Context, key string, value V, ttl time.Duration) error

@@ -26,13 +26,18 @@ func (JSON[V]) Unmarshal(data []byte) (V, error) {
 	return v, err
 }
 
-// Raw is the identity [Codec] for byte-slice values. Unmarshal returns a
-// copy, so the value outlives the caller's buffer. The zero value is ready
-// to use.
+// Raw is the identity [Codec] for byte-slice values. Both directions copy,
+// so that Typed[[]byte](c, Raw{}) shares no memory with its callers even
+// over a backend that keeps the slices it is given (an in-process map):
+// the value a caller passes to Set may be reused afterwards, and the value
+// Get returns outlives the backend's buffer. The zero value is ready to
+// use.
 type Raw struct{}
 
-// Marshal returns v itself.
-func (Raw) Marshal(v []byte) ([]byte, error) { return v, nil }
+// Marshal returns a copy of v.
+func (Raw) Marshal(v []byte) ([]byte, error) {
+	return append([]byte(nil), v...), nil
+}
 
 // Unmarshal returns a copy of data.
 func (Raw) Unmarshal(data []byte) ([]byte, error) {

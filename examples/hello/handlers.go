@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"time"
 	"unicode/utf8"
 
+	"github.com/keel-go/keel/cache"
+	"github.com/keel-go/keel/cache/memorycache"
 	"github.com/keel-go/keel/errors"
 	"github.com/keel-go/keel/router"
 	"github.com/keel-go/keel/validate"
@@ -74,15 +79,60 @@ func newCatalog() catalog {
 	return catalog{1: {ID: 1, Name: "keel"}}
 }
 
-// handleItem returns an item, or a typed 404 the errors package renders as
-// problem+json.
-func handleItem(items catalog) http.Handler {
+// load reads one item: the slow call the cache spares. A missing item is
+// not an error but a not-found result, which the loader caches briefly.
+func (c catalog) load(_ context.Context, key string) (item, bool, error) {
+	id, err := strconv.ParseInt(key, 10, 64)
+	if err != nil {
+		return item{}, false, nil
+	}
+	it, ok := c[id]
+	return it, ok, nil
+}
+
+// newItemLoader puts a cache-aside loader in front of the catalog: an
+// in-process cache of entries, singleflight on misses (a burst of requests
+// for one cold item reads the catalog once), negative caching of unknown
+// IDs, jittered TTLs and stale-while-revalidate.
+func newItemLoader(c catalog) (*cache.Loader[item], *memorycache.Cache[string, cache.Entry[item]], error) {
+	return newItemLoaderWith(c.load)
+}
+
+func newItemLoaderWith(load cache.LoadFunc[item]) (*cache.Loader[item], *memorycache.Cache[string, cache.Entry[item]], error) {
+	entries, err := memorycache.New(memorycache.Options[string, cache.Entry[item]]{MaxEntries: 10_000})
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := cache.NewLoader(entries, load, cache.LoaderOptions{
+		TTL:                  30 * time.Second,
+		StaleWhileRevalidate: time.Minute,
+		NegativeTTL:          5 * time.Second,
+		Jitter:               0.1,
+	})
+	if err != nil {
+		entries.Close()
+		return nil, nil, err
+	}
+	return l, entries, nil
+}
+
+// itemGetter is what handleItem needs: a cache-aside read.
+type itemGetter interface {
+	Get(ctx context.Context, key string) (item, bool, error)
+}
+
+// handleItem returns an item through the cache, or a typed 404 the errors
+// package renders as problem+json.
+func handleItem(items itemGetter) http.Handler {
 	return errors.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := router.ParamInt(r, "id")
 		if err != nil {
 			return err
 		}
-		it, ok := items[id]
+		it, ok, err := items.Get(r.Context(), strconv.FormatInt(id, 10))
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return errors.NotFound("item %d does not exist", id)
 		}

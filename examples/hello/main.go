@@ -1,12 +1,16 @@
 // Command hello is the smallest complete keel service: a router with
 // problem+json errors, request IDs, an access log and panic recovery, a JSON
-// echo endpoint, health probes, and a graceful shutdown on SIGINT or
-// SIGTERM.
+// echo endpoint, reads through a cache-aside loader, a background job
+// enqueued from a request with its dashboard, health probes, and a graceful
+// shutdown on SIGINT or SIGTERM that drains the jobs.
 //
 //	go run ./examples/hello            # listens on :8080, or $PORT; LOG_LEVEL=debug for more
 //	curl localhost:8080/hello/keel
 //	curl -d '{"message":"hi"}' localhost:8080/echo
+//	curl localhost:8080/items/1        # cached for 30s; concurrent misses load once
 //	curl localhost:8080/items/2        # a typed error, as problem+json
+//	curl -d '{"email":"ada@example.com"}' localhost:8080/welcome   # 202 and a job ID
+//	open http://localhost:8080/admin/jobs/                          # the jobs dashboard (loopback only)
 //
 // With -tls-cert and -tls-key it serves HTTPS, with HTTP/2 negotiated by
 // ALPN; with -h2c it also speaks cleartext HTTP/2 to clients (or proxies)
@@ -31,6 +35,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/keel-go/keel/queue/dashboard"
 	"github.com/keel-go/keel/shutdown"
 )
 
@@ -83,10 +88,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv, err := shutdown.NewServer(*addr, NewServer(logger, lifecycle), srvOpts)
+	items, entries, err := newItemLoader(newCatalog())
 	if err != nil {
 		return err
 	}
+	background, err := newJobs(logger)
+	if err != nil {
+		return err
+	}
+	// The dashboard is local-only here: it answers loopback clients and
+	// nobody else. A real deployment passes Auth, its own middleware.
+	board, err := dashboard.New(background.broker, dashboard.Options{Local: true, Prefix: "/admin/jobs"})
+	if err != nil {
+		return err
+	}
+	srv, err := shutdown.NewServer(*addr, NewServer(deps{
+		logger: logger, probes: lifecycle, items: items, jobs: background.client, dashboard: board,
+	}), srvOpts)
+	if err != nil {
+		return err
+	}
+	// Components start in this order and stop in reverse: the server stops
+	// taking requests first, then the worker drains its jobs, then the
+	// stores close.
+	lifecycle.Add("stores", shutdown.Hook{OnStop: func(context.Context) error {
+		items.Close()
+		entries.Close()
+		return background.broker.Close()
+	}})
+	lifecycle.Add("jobs", background.worker)
 	lifecycle.Add("http", srv)
 	lifecycle.Add("announce", shutdown.Hook{OnStart: func(context.Context) error {
 		logger.Info().Str("addr", srv.Addr()).Str("scheme", scheme).Bool("h2c", *h2c).Msg("listening")

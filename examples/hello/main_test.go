@@ -177,6 +177,10 @@ func TestService(t *testing.T) {
 		{"no route", "GET", "/nowhere", "", "", 404, "application/problem+json", `"status":404`},
 		{"wrong method", "DELETE", "/hello/keel", "", "", 405, "application/problem+json", `"status":405`},
 		{"livez", "GET", "/livez", "", "", 200, "", ""},
+		{"welcome", "POST", "/welcome", "application/json", `{"email":"ada@example.com"}`, 202, "application/json", `"job_id":"`},
+		{"welcome again", "POST", "/welcome", "application/json", `{"email":"ada@example.com"}`, 409, "application/problem+json", `"status":409`},
+		{"welcome invalid", "POST", "/welcome", "application/json", `{"email":"nope"}`, 422, "application/problem+json", `"pointer":"/email"`},
+		{"dashboard", "GET", "/admin/jobs/", "", "", 200, "text/html", `href="/admin/jobs/queues/default/`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,5 +251,28 @@ func TestBadConfiguration(t *testing.T) {
 	err := run(t.Context(), []string{"hello", "-bogus"}, func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil {
 		t.Error("run with an unknown flag = nil, want an error")
+	}
+}
+
+// TestWelcomeJobCarriesRequestID follows a request into the background job
+// it enqueued: the job's log line carries the request's ID.
+func TestWelcomeJobCarriesRequestID(t *testing.T) {
+	base, logs := startService(t)
+	resp, err := http.Post(base+"/welcome", "application/json", strings.NewReader(`{"email":"grace@example.com"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /welcome = %d %s, want 202", resp.StatusCode, body)
+	}
+	id := resp.Header.Get("X-Request-ID")
+	line := logs.wait(func(l map[string]any) bool { return l["message"] == "sending welcome" }, 10*time.Second)
+	if line == nil {
+		t.Fatal("the welcome job never ran")
+	}
+	if line["request_id"] != id || line["to"] != "grace@example.com" || line["job_type"] != "welcome.send" {
+		t.Errorf("job log line = %v, want request_id %s, the address and the job type", line, id)
 	}
 }

@@ -7,19 +7,22 @@ import (
 
 	"github.com/keel-go/keel/middleware"
 	"github.com/keel-go/keel/middleware/compress"
+	"github.com/keel-go/keel/queue"
 	"github.com/keel-go/keel/router"
 )
 
-// health is what the server needs from the lifecycle manager: its probe
-// handlers.
-type health interface {
-	LivezHandler() http.Handler
-	ReadyzHandler() http.Handler
+// deps are the server's dependencies, built by run and by tests.
+type deps struct {
+	logger    zerolog.Logger
+	probes    health
+	items     itemGetter
+	jobs      *queue.Client
+	dashboard http.Handler
 }
 
 // NewServer returns the service's handler. Every dependency is an argument,
 // so tests build it with whatever they need.
-func NewServer(logger zerolog.Logger, probes health) http.Handler {
+func NewServer(d deps) http.Handler {
 	r := router.New()
 	// Router-level middleware wraps everything the router answers, 404s,
 	// 405s and preflights included. Default is the production stack in its
@@ -27,9 +30,9 @@ func NewServer(logger zerolog.Logger, probes health) http.Handler {
 	// recover, load shedding, body limit, timeout), with compression
 	// innermost; its documentation gives the reason for each position.
 	r.Use(middleware.Default(middleware.DefaultOptions{
-		Logger:   logger,
+		Logger:   d.logger,
 		Compress: compress.Middleware(compress.Options{}),
 	}))
-	addRoutes(r, probes)
+	addRoutes(r, d)
 	return r
 }

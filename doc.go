@@ -14,6 +14,16 @@
 //	validate             strict decoding, struct rules, JSON Schema, binding
 //	rest                 list requests, keyset cursors, parameterized SQL, Link headers
 //	shutdown             ordered start, signal handling, drain, health probes
+//	cache                the Cache contract, cache-aside loader, write-through, write-back
+//	cache/memorycache    the in-process cache (W-TinyLFU, LRU, LFU, FIFO, TTL)
+//	cache/rediscache     the same contract on Redis; cache/twolevel puts one in front of it
+//	cache/httpcache      HTTP response caching middleware
+//	queue                background jobs: client, worker, scheduler
+//	queue/memoryqueue    the embedded broker; queue/redisqueue the durable one
+//	queue/dashboard      the jobs dashboard
+//	auth                 the Principal, authentication middleware, route authorization, audit
+//	auth/...             jwtauth, session, apikey, password, mfa, lockout, oidcauth,
+//	                     rbac, abac, rebac
 //
 // A service wires them like this:
 //
@@ -44,8 +54,12 @@
 // [errors.Write].
 //
 // The packages import downwards only: reqctx and header at the bottom,
-// errors above them, then router, middleware, negotiate and shutdown. Each can be copied into another tree
-// with only those below it.
+// errors above them, then router, middleware, negotiate, shutdown,
+// validate, cache, queue and auth with their sub-packages. Each can be
+// copied into another tree with only those below it. A backend lives in
+// its own sub-package (rediscache, redisqueue, redisstore), so importing an
+// interface package links no Redis client.
 //
-// The examples/hello command is a complete small service built this way.
+// The examples/hello command is a complete small service built this way;
+// examples/accounts wires authentication and authorization.
 package keel

@@ -76,6 +76,13 @@ type Inspector interface {
 	Archive(ctx context.Context, queue, id string) error
 }
 
-// ErrActive is returned by [Inspector] calls that cannot act on a job a
-// worker holds.
-var ErrActive = errors.New("queue: job is active")
+// Errors of [Inspector] calls; compare with [errors.Is].
+var (
+	// ErrActive is returned by calls that cannot act on a job a worker
+	// holds.
+	ErrActive = errors.New("queue: job is active")
+	// ErrState is returned by RetryNow and Archive for a job whose state
+	// does not allow it (retrying a pending job, archiving a completed
+	// one).
+	ErrState = errors.New("queue: the job's state does not allow this")
+)

@@ -361,6 +361,9 @@ func jobError(err error) error {
 		return errors.NotFound("no such job").WithCause(err)
 	case errors.Is(err, queue.ErrActive):
 		return errors.Conflict("the job is running; try again when it has finished").WithCause(err)
+	case errors.Is(err, queue.ErrState):
+		// The job moved between the page's check and the action.
+		return errors.Conflict("the job's state no longer allows this; reload the page").WithCause(err)
 	}
 	return err
 }

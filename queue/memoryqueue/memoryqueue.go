@@ -477,7 +477,7 @@ func (b *Broker) RetryNow(ctx context.Context, name, id string) error {
 		case queue.StateActive:
 			return queue.ErrActive
 		default:
-			return fmt.Errorf("memoryqueue: a %s job cannot be retried", e.state)
+			return fmt.Errorf("%w: a %s job cannot be retried", queue.ErrState, e.state)
 		}
 		b.makeReady(e)
 		b.wake()
@@ -505,7 +505,7 @@ func (b *Broker) Archive(ctx context.Context, name, id string) error {
 		case queue.StateActive:
 			return queue.ErrActive
 		case queue.StateArchived, queue.StateCompleted:
-			return fmt.Errorf("memoryqueue: a %s job cannot be archived", e.state)
+			return fmt.Errorf("%w: a %s job cannot be archived", queue.ErrState, e.state)
 		}
 		b.detach(e)
 		b.finish(e, queue.StateArchived, b.opts.Now())

@@ -509,6 +509,9 @@ func (s *suite) inspector(t *testing.T) {
 	if err := in.Delete(ctx, q, ls[0].Job.ID); !errors.Is(err, queue.ErrActive) {
 		t.Errorf("Delete of an active job = %v, want ErrActive", err)
 	}
+	if err := in.RetryNow(ctx, q, pending[0].Job.ID); !errors.Is(err, queue.ErrState) {
+		t.Errorf("RetryNow of a pending job = %v, want ErrState", err)
+	}
 	if err := in.RetryNow(ctx, q, later.ID); err != nil {
 		t.Fatalf("RetryNow of a scheduled job: %v", err)
 	}

@@ -228,5 +228,5 @@ func (b *Broker) move(ctx context.Context, q, id, action string) error {
 	case -1:
 		return queue.ErrActive
 	}
-	return fmt.Errorf("redisqueue: the job's state does not allow %s", action)
+	return fmt.Errorf("%w: %s", queue.ErrState, action)
 }

@@ -4,13 +4,27 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/keel-go/keel/auth/jwtauth"
 	"github.com/keel-go/keel/errors"
 )
+
+// maxDocumentSize bounds what is read from the provider's discovery
+// endpoint.
+const maxDocumentSize = 1 << 20
+
+// fetchError is a failure to fetch a document from the provider: an
+// infrastructure problem, not a bad token.
+type fetchError struct{ err error }
+
+func (e *fetchError) Error() string { return "oidcauth: fetching from the provider: " + e.err.Error() }
+func (e *fetchError) Unwrap() error { return e.err }
 
 // providerMetadata is the part of the provider's discovery document
 // (OpenID Connect Discovery 1.0, section 3) the relying party uses.
@@ -25,9 +39,9 @@ type providerMetadata struct {
 }
 
 // supportedAlgs are the ID token signature algorithms the relying party
-// verifies: asymmetric ones only, so that neither "none" nor an HMAC
-// keyed with a public key is ever accepted.
-var supportedAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+// verifies: the asymmetric ones jwtauth supports, so that neither "none"
+// nor an HMAC keyed with a public key is ever accepted.
+var supportedAlgs = []string{jwtauth.RS256, jwtauth.ES256, jwtauth.EdDSA}
 
 // discover fetches and checks the provider's discovery document.
 func discover(ctx context.Context, opts *Options) (*providerMetadata, error) {
@@ -104,4 +118,29 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// getDocument GETs a JSON document from the provider.
+func getDocument(ctx context.Context, client *http.Client, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, &fetchError{err}
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, &fetchError{err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &fetchError{fmt.Errorf("GET %s: status %d", url, resp.StatusCode)}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDocumentSize+1))
+	if err != nil {
+		return nil, &fetchError{err}
+	}
+	if len(data) > maxDocumentSize {
+		return nil, &fetchError{fmt.Errorf("GET %s: document larger than %d bytes", url, maxDocumentSize)}
+	}
+	return data, nil
 }

@@ -32,10 +32,29 @@
 // or whose state differs (login CSRF); the cookie is single-use. It
 // exchanges the code with the verifier (a code stolen from the redirect is
 // useless without it, and the provider refuses a code used twice), then
-// verifies the ID token: its signature with the provider's published keys
-// (asymmetric algorithms only, so never "none" nor an HMAC; rotated keys
-// are fetched again), its issuer, its audience and authorized party, its
-// expiry and issue time, and its nonce against the cookie's.
+// verifies the ID token and its nonce against the cookie's.
+//
+// # ID token verification
+//
+// ID tokens are verified by keel's JWT verifier, package
+// github.com/keel-go/keel/auth/jwtauth: a [jwtauth.Verifier] over a
+// [jwtauth.RemoteKeySet] that reads the provider's jwks_uri from the
+// discovery document with [Options].HTTPClient (https, or plain http only
+// when the issuer itself is http on a loopback host). It checks the
+// signature with the key the token's kid names and that key's own
+// algorithm, among RS256, ES256 and EdDSA and those the provider lists
+// (asymmetric only, so never "none" nor an HMAC); the issuer; the
+// audience (it must name [Options].ClientID); the expiry (required), the
+// issue time and not-before, within [Options].ClockSkew (at most
+// [jwtauth.MaxLeeway]); and a size of at most 64 KiB. The keys are cached
+// for the JWKS response's Cache-Control max-age, and a token naming an
+// unknown kid (the provider rotated its keys) makes the relying party
+// fetch them again, at most once per [jwtauth.DefaultRefreshCooldown], so
+// forged tokens with made-up key IDs cannot make it hammer the provider.
+// The relying party then checks what is particular to OpenID Connect: a
+// subject, the authorized party (azp must be [Options].ClientID when the
+// token has several audiences or any azp), and the nonce, in constant
+// time.
 //
 // # Return path
 //

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/keel-go/keel/auth"
+	"github.com/keel-go/keel/auth/jwtauth"
 	"github.com/keel-go/keel/errors"
 	"github.com/keel-go/keel/reqctx"
 	"golang.org/x/oauth2"
@@ -34,7 +34,8 @@ const (
 	// DefaultReturnParam is the query parameter of the login URL that
 	// names where to go after sign-in: /login?next=/orders.
 	DefaultReturnParam = "next"
-	// DefaultClockSkew is the tolerance on ID token times.
+	// DefaultClockSkew is the tolerance on ID token times, the most
+	// [jwtauth.MaxLeeway] allows.
 	DefaultClockSkew = time.Minute
 	// CookieKeySize is the size of [Options].CookieKey.
 	CookieKeySize = 32
@@ -139,8 +140,8 @@ type Options struct {
 	// DefaultReturn is where sign-in ends when the login URL names no
 	// path. It must be a local path. Default: "/".
 	DefaultReturn string
-	// ClockSkew is the tolerance on the ID token's times. Default:
-	// [DefaultClockSkew].
+	// ClockSkew is the tolerance on the ID token's times, at most
+	// [jwtauth.MaxLeeway]. Default: [DefaultClockSkew].
 	ClockSkew time.Duration
 	// Now tells the time for the state cookie and token checks. Default:
 	// time.Now.
@@ -158,11 +159,10 @@ type Options struct {
 // Use [New]; the zero value is not usable. An RP is safe for concurrent
 // use and starts no goroutine.
 type RP struct {
-	opts   Options
-	oauth  oauth2.Config
-	algs   []string
-	keys   *keySet
-	sealer *sealer
+	opts     Options
+	oauth    oauth2.Config
+	verifier *jwtauth.Verifier
+	sealer   *sealer
 }
 
 // New fetches the provider's discovery document from Options.Issuer and
@@ -174,6 +174,10 @@ func New(ctx context.Context, opts Options) (*RP, error) {
 		return nil, err
 	}
 	md, err := discover(ctx, &opts)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := newVerifier(&opts, md)
 	if err != nil {
 		return nil, err
 	}
@@ -200,9 +204,8 @@ func New(ctx context.Context, opts Options) (*RP, error) {
 				AuthStyle: style,
 			},
 		},
-		algs:   md.SigningAlgs,
-		keys:   &keySet{url: md.JWKSURI, client: opts.HTTPClient, now: opts.Now},
-		sealer: s,
+		verifier: verifier,
+		sealer:   s,
 	}, nil
 }
 
@@ -271,6 +274,8 @@ func (o Options) validate() error {
 		return errors.New("oidcauth: a __Host- or __Secure- CookieName needs a Secure cookie")
 	case o.FlowTimeout < 0 || o.ClockSkew < 0:
 		return errors.New("oidcauth: FlowTimeout and ClockSkew must be positive")
+	case o.ClockSkew > jwtauth.MaxLeeway:
+		return fmt.Errorf("oidcauth: ClockSkew must be at most %v", jwtauth.MaxLeeway)
 	case !safeReturn(o.DefaultReturn):
 		return fmt.Errorf("oidcauth: DefaultReturn %q must be a local path", o.DefaultReturn)
 	}
@@ -412,61 +417,6 @@ func (rp *RP) callback(w http.ResponseWriter, r *http.Request) error {
 	rp.audit(r, auth.ActionLogin, p.Subject, auth.ResultSuccess, "")
 	http.Redirect(w, r, f.Return, http.StatusSeeOther)
 	return nil
-}
-
-// verify checks an ID token and returns its claims.
-func (rp *RP) verify(ctx context.Context, raw, nonce string) (*Claims, error) {
-	parser := jwt.NewParser(
-		jwt.WithValidMethods(rp.algs),
-		jwt.WithIssuer(rp.opts.Issuer),
-		jwt.WithAudience(rp.opts.ClientID),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(rp.opts.ClockSkew),
-		jwt.WithTimeFunc(rp.opts.Now),
-	)
-	mc := jwt.MapClaims{}
-	_, err := parser.ParseWithClaims(raw, mc, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		return rp.keys.key(ctx, kid)
-	})
-	if err != nil {
-		if fe, ok := errors.AsType[*fetchError](err); ok {
-			return nil, fe
-		}
-		return nil, fmt.Errorf("oidcauth: ID token: %w", err)
-	}
-	c := &Claims{Raw: mc}
-	c.Issuer, _ = mc["iss"].(string)
-	c.Subject, _ = mc["sub"].(string)
-	c.Audience, _ = mc.GetAudience()
-	if c.Subject == "" {
-		return nil, errors.New("oidcauth: ID token without subject")
-	}
-	// With several audiences the token must name this client as its
-	// authorized party (OpenID Connect Core, 3.1.3.7).
-	azp, hasAzp := mc["azp"].(string)
-	if (len(c.Audience) > 1 || hasAzp) && azp != rp.opts.ClientID {
-		return nil, fmt.Errorf("oidcauth: ID token authorized party %.64q is not this client", azp)
-	}
-	got, _ := mc["nonce"].(string)
-	if subtle.ConstantTimeCompare([]byte(got), []byte(nonce)) != 1 {
-		return nil, errors.New("oidcauth: ID token nonce does not match the sign-in")
-	}
-	if v, ok := mc["auth_time"].(float64); ok && v > 0 && v < 1<<40 {
-		c.AuthTime = time.Unix(int64(v), 0)
-	}
-	c.Email, _ = mc["email"].(string)
-	c.EmailVerified, _ = mc["email_verified"].(bool)
-	c.Name, _ = mc["name"].(string)
-	if amr, ok := mc["amr"].([]any); ok {
-		for _, m := range amr {
-			if s, ok := m.(string); ok {
-				c.AMR = append(c.AMR, s)
-			}
-		}
-	}
-	return c, nil
 }
 
 // cookie returns the state cookie with value, living maxAge seconds

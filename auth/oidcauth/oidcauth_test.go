@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/keel-go/keel/auth"
+	"github.com/keel-go/keel/auth/jwtauth"
 	"github.com/keel-go/keel/auth/oidcauth"
 	"github.com/keel-go/keel/auth/session"
 	"github.com/keel-go/keel/errors"
@@ -69,7 +70,13 @@ func (l *eventLog) all() []auth.Event {
 
 func newApp(t *testing.T, configure func(*oidcauth.Options)) *app {
 	t.Helper()
-	a := &app{op: newProvider(t), clock: &clock{}, events: &eventLog{}}
+	return newAppWith(t, newProvider(t), configure)
+}
+
+// newAppWith returns an application signing users in with op.
+func newAppWith(t *testing.T, op *provider, configure func(*oidcauth.Options)) *app {
+	t.Helper()
+	a := &app{op: op, clock: &clock{}, events: &eventLog{}}
 	var err error
 	a.sessions, err = session.New(session.NewMemoryStore(nil), session.Options{})
 	if err != nil {
@@ -325,6 +332,79 @@ func TestOnLogin(t *testing.T) {
 	refusedSignIn(t, m, m.do(t, m.follow, m.authorize(t, "")), http.StatusForbidden)
 }
 
+func TestClaims(t *testing.T) {
+	tests := []struct {
+		name         string
+		extra        map[string]any
+		wantVerified bool
+		wantAMR      []string
+	}{
+		{"standard", nil, true, []string{"pwd", "mfa"}},
+		{"email_verified as a string", map[string]any{"email_verified": "true"}, false, []string{"pwd", "mfa"}},
+		{"amr as a string", map[string]any{"amr": "otp"}, true, []string{"otp"}},
+		{"custom claims", map[string]any{"tenant": "acme", "groups": []string{"a", "b"}}, true, []string{"pwd", "mfa"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *oidcauth.Claims
+			a := newApp(t, func(o *oidcauth.Options) {
+				o.OnLogin = func(_ context.Context, c *oidcauth.Claims) (*auth.Principal, error) {
+					got = c
+					return &auth.Principal{Subject: c.Subject, Kind: auth.KindUser}, nil
+				}
+			})
+			a.op.set(func(p *provider) { p.extra = tt.extra })
+			b := a.browser(t)
+			if r := b.do(t, b.follow, b.authorize(t, "/me")); r.status != http.StatusOK {
+				t.Fatalf("sign-in = %d %s, want 200", r.status, r.body)
+			}
+			if got == nil {
+				t.Fatal("OnLogin was not called")
+			}
+			switch {
+			case got.Issuer != a.op.issuerURL() || got.Subject != "alice":
+				t.Errorf("Issuer, Subject = %q, %q, want %q, alice", got.Issuer, got.Subject, a.op.issuerURL())
+			case len(got.Audience) != 1 || got.Audience[0] != a.op.clientID:
+				t.Errorf("Audience = %q, want [%q]", got.Audience, a.op.clientID)
+			case got.Email != "alice@example.com" || got.Name != "Alice Example":
+				t.Errorf("Email, Name = %q, %q, want alice@example.com, Alice Example", got.Email, got.Name)
+			case got.EmailVerified != tt.wantVerified:
+				t.Errorf("EmailVerified = %v, want %v", got.EmailVerified, tt.wantVerified)
+			case strings.Join(got.AMR, " ") != strings.Join(tt.wantAMR, " "):
+				t.Errorf("AMR = %q, want %q", got.AMR, tt.wantAMR)
+			case got.AuthTime.IsZero() || time.Since(got.AuthTime) > time.Minute:
+				t.Errorf("AuthTime = %v, want about now", got.AuthTime)
+			case got.Raw["sub"] != "alice" || got.Raw["nonce"] == nil:
+				t.Errorf("Raw = %v, want every claim", got.Raw)
+			}
+			for k, v := range tt.extra {
+				if fmt.Sprint(got.Raw[k]) != fmt.Sprint(v) {
+					t.Errorf("Raw[%q] = %v, want %v", k, got.Raw[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestSignInLoopbackHTTP signs in with a provider served over plain http
+// on the loopback interface, which is allowed for development.
+func TestSignInLoopbackHTTP(t *testing.T) {
+	op := launchProvider(httptest.NewServer)
+	t.Cleanup(op.Close)
+	if !strings.HasPrefix(op.issuerURL(), "http://127.0.0.1:") {
+		t.Fatalf("issuer = %q, want http on the loopback interface", op.issuerURL())
+	}
+	a := newAppWith(t, op, nil)
+	b := a.browser(t)
+	r := b.do(t, b.follow, b.authorize(t, "/me"))
+	if r.status != http.StatusOK {
+		t.Fatalf("sign-in = %d %s, want 200", r.status, r.body)
+	}
+	if _, p := b.me(t); p == nil || p.Subject != "alice" {
+		t.Fatalf("principal = %+v, want alice", p)
+	}
+}
+
 func TestProviderFailures(t *testing.T) {
 	t.Run("access denied", func(t *testing.T) {
 		a := newApp(t, nil)
@@ -335,6 +415,12 @@ func TestProviderFailures(t *testing.T) {
 	t.Run("token endpoint down", func(t *testing.T) {
 		a := newApp(t, nil)
 		a.op.set(func(p *provider) { p.tokenDown = true })
+		b := a.browser(t)
+		refusedSignIn(t, b, b.do(t, b.follow, b.authorize(t, "")), http.StatusBadGateway)
+	})
+	t.Run("keys unavailable", func(t *testing.T) {
+		a := newApp(t, nil)
+		a.op.set(func(p *provider) { p.jwksDown = true })
 		b := a.browser(t)
 		refusedSignIn(t, b, b.do(t, b.follow, b.authorize(t, "")), http.StatusBadGateway)
 	})
@@ -454,6 +540,7 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"host cookie insecure", func(o *oidcauth.Options) { o.InsecureCookie = true; o.CookieName = "__Host-x" }},
 		{"external default return", func(o *oidcauth.Options) { o.DefaultReturn = "https://evil.example/" }},
 		{"negative flow timeout", func(o *oidcauth.Options) { o.FlowTimeout = -time.Minute }},
+		{"clock skew above jwtauth's", func(o *oidcauth.Options) { o.ClockSkew = jwtauth.MaxLeeway + time.Second }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -553,6 +640,9 @@ func TestAttack_IDTokenForAnotherAudience(t *testing.T) {
 		{"shared without azp", []string{"keel-app", "other-client"}, nil, http.StatusUnauthorized},
 		{"shared, azp other", []string{"keel-app", "other-client"}, map[string]any{"azp": "other-client"}, http.StatusUnauthorized},
 		{"shared, azp this client", []string{"keel-app", "other-client"}, map[string]any{"azp": "keel-app"}, http.StatusOK},
+		{"azp other", "keel-app", map[string]any{"azp": "other-client"}, http.StatusUnauthorized},
+		{"azp empty", "keel-app", map[string]any{"azp": ""}, http.StatusUnauthorized},
+		{"azp this client", "keel-app", map[string]any{"azp": "keel-app"}, http.StatusOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,6 +61,7 @@ type provider struct {
 	signNone   bool            // issues an unsigned token
 	extra      map[string]any  // added claims
 	tokenDown  bool            // token endpoint answers 500
+	jwksDown   bool            // JWKS endpoint answers 500
 	denyAccess bool            // authorize endpoint answers error=access_denied
 }
 
@@ -71,8 +72,13 @@ func newProvider(t *testing.T) *provider {
 	return p
 }
 
-// startProvider starts a provider; Close stops it.
-func startProvider() *provider {
+// startProvider starts a provider over https; Close stops it.
+func startProvider() *provider { return launchProvider(httptest.NewTLSServer) }
+
+// launchProvider starts a provider on the server start makes: over https
+// (httptest.NewTLSServer) or plain http on the loopback interface
+// (httptest.NewServer).
+func launchProvider(start func(http.Handler) *httptest.Server) *provider {
 	p := &provider{
 		clientID:     "keel-app",
 		clientSecret: "s3cret",
@@ -87,7 +93,7 @@ func startProvider() *provider {
 	mux.HandleFunc("GET /jwks", p.jwks)
 	mux.HandleFunc("GET /authorize", p.authorize)
 	mux.HandleFunc("POST /token", p.token)
-	p.srv = httptest.NewTLSServer(mux)
+	p.srv = start(mux)
 	return p
 }
 
@@ -123,6 +129,10 @@ func (p *provider) jwks(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.jwksHits++
+	if p.jwksDown {
+		http.Error(w, "down", http.StatusInternalServerError)
+		return
+	}
 	pub := p.key.PublicKey
 	writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{
 		{"kty": "EC", "kid": "enc", "use": "enc", "crv": "P-256", "x": "AA", "y": "AA"},

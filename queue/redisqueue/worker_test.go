@@ -167,7 +167,7 @@ func TestIdleQueueStartsJobsPromptly(t *testing.T) {
 	}
 	select {
 	case s := <-started:
-		if late := s.Sub(runAt); late < -5*time.Millisecond || late > 300*time.Millisecond {
+		if late := s.Sub(runAt); late < -5*time.Millisecond || late > time.Second {
 			t.Errorf("delayed job started %v after its run time; want on time", late)
 		}
 	case <-time.After(10 * time.Second):

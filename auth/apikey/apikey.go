@@ -298,12 +298,8 @@ func (m *Manager) credentials(r *http.Request) (string, bool) {
 	if v := strings.TrimSpace(r.Header.Get(m.opts.Header)); v != "" {
 		return v, true
 	}
-	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	token = strings.TrimSpace(token)
-	if !strings.HasPrefix(token, m.opts.Prefix+"_") {
+	token, err := auth.BearerToken(r)
+	if err != nil || !strings.HasPrefix(token, m.opts.Prefix+"_") {
 		return "", false
 	}
 	return token, true

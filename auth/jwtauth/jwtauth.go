@@ -42,8 +42,8 @@ var (
 	ErrTokenReused = errors.New("jwtauth: refresh token reused")
 	// ErrMalformedHeader: the Authorization header names the Bearer scheme
 	// but carries no token, or the request has several Authorization
-	// headers.
-	ErrMalformedHeader = errors.New("jwtauth: malformed Authorization header")
+	// headers. It is [auth.ErrMalformedAuthorization].
+	ErrMalformedHeader = auth.ErrMalformedAuthorization
 )
 
 // Token types, sent in the typ header (RFC 8725 section 3.11): a verifier
@@ -370,38 +370,12 @@ func sameType(typ, want string) bool {
 	return typ == "" || typ == "jwt" || typ == TypeAccess
 }
 
-// BearerToken returns the token of r's Authorization header. It returns
-// an error wrapping [auth.ErrNoCredentials] when there is no Authorization
-// header or it names another scheme, and one wrapping
-// [auth.ErrInvalidCredentials] and [ErrMalformedHeader] when the Bearer
-// token is missing or the header is repeated.
-func BearerToken(r *http.Request) (string, error) {
-	values := r.Header["Authorization"]
-	switch len(values) {
-	case 0:
-		return "", auth.ErrNoCredentials
-	case 1:
-	default:
-		return "", invalid(ErrMalformedHeader)
-	}
-	h := values[0]
-	const scheme = "bearer"
-	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
-		return "", auth.ErrNoCredentials
-	}
-	rest := h[len(scheme):]
-	if rest == "" {
-		return "", invalid(ErrMalformedHeader)
-	}
-	if rest[0] != ' ' && rest[0] != '\t' {
-		return "", auth.ErrNoCredentials // "Bearerx ...": another scheme
-	}
-	token := strings.Trim(rest, " \t")
-	if token == "" || strings.IndexByte(token, ' ') >= 0 || strings.IndexByte(token, '\t') >= 0 {
-		return "", invalid(ErrMalformedHeader)
-	}
-	return token, nil
-}
+// BearerToken is [auth.BearerToken], the parser every bearer
+// authenticator shares, here beside the verifier that reads it: an error
+// wrapping [auth.ErrNoCredentials] when there is no Bearer token, and one
+// wrapping [auth.ErrInvalidCredentials] and [ErrMalformedHeader] when the
+// header is malformed or repeated.
+func BearerToken(r *http.Request) (string, error) { return auth.BearerToken(r) }
 
 // invalid wraps a reason as invalid credentials.
 func invalid(reason error) error {

@@ -127,14 +127,10 @@ func (b *Broker) Close() error {
 
 // Enqueue stores copies of jobs.
 func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
-	if err := ctx.Err(); err != nil {
+	if err := b.lock(ctx); err != nil {
 		return err
 	}
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return queue.ErrClosed
-	}
 	now := b.opts.Now()
 	errs := make([]error, len(jobs))
 	woke := false
@@ -256,14 +252,10 @@ func (b *Broker) take(req queue.FetchRequest, now time.Time) []*queue.Lease {
 
 // Extend pushes the expiry of live leases.
 func (b *Broker) Extend(ctx context.Context, leases []*queue.Lease, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
+	if err := b.lock(ctx); err != nil {
 		return err
 	}
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return queue.ErrClosed
-	}
 	now := b.opts.Now()
 	b.advance(now)
 	errs := make([]error, len(leases))
@@ -282,14 +274,10 @@ func (b *Broker) Extend(ctx context.Context, leases []*queue.Lease, d time.Durat
 
 // Ack settles leases.
 func (b *Broker) Ack(ctx context.Context, outcomes []queue.Outcome) error {
-	if err := ctx.Err(); err != nil {
+	if err := b.lock(ctx); err != nil {
 		return err
 	}
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return queue.ErrClosed
-	}
 	now := b.opts.Now()
 	b.advance(now)
 	errs := make([]error, len(outcomes))
@@ -339,14 +327,10 @@ func (b *Broker) Ack(ctx context.Context, outcomes []queue.Outcome) error {
 
 // ClaimTick reports true to the first caller for key until ttl passes.
 func (b *Broker) ClaimTick(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if err := ctx.Err(); err != nil {
+	if err := b.lock(ctx); err != nil {
 		return false, err
 	}
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return false, queue.ErrClosed
-	}
 	now := b.opts.Now()
 	if until, ok := b.ticks[key]; ok && now.Before(until) {
 		return false, nil
@@ -371,14 +355,10 @@ func (b *Broker) Resume(ctx context.Context, name string) error {
 }
 
 func (b *Broker) setPaused(ctx context.Context, name string, paused bool) error {
-	if err := ctx.Err(); err != nil {
+	if err := b.lock(ctx); err != nil {
 		return err
 	}
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return queue.ErrClosed
-	}
 	b.queue(name).paused = paused
 	if !paused {
 		b.wake()
@@ -388,14 +368,10 @@ func (b *Broker) setPaused(ctx context.Context, name string, paused bool) error 
 
 // Queues lists the queues with their counts.
 func (b *Broker) Queues(ctx context.Context) ([]queue.QueueInfo, error) {
-	if err := ctx.Err(); err != nil {
+	if err := b.lock(ctx); err != nil {
 		return nil, err
 	}
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return nil, queue.ErrClosed
-	}
 	b.advance(b.opts.Now())
 	out := make([]queue.QueueInfo, 0, len(b.queues))
 	for name, q := range b.queues {
@@ -412,14 +388,10 @@ func (b *Broker) Queues(ctx context.Context) ([]queue.QueueInfo, error) {
 // List returns a page of the jobs of one queue in one state, in the order
 // they entered it.
 func (b *Broker) List(ctx context.Context, name string, state queue.State, offset, limit int) ([]queue.JobInfo, error) {
-	if err := ctx.Err(); err != nil {
+	if err := b.lock(ctx); err != nil {
 		return nil, err
 	}
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return nil, queue.ErrClosed
-	}
 	b.advance(b.opts.Now())
 	var matched []*entry
 	for _, e := range b.jobs {
@@ -449,14 +421,10 @@ func (b *Broker) List(ctx context.Context, name string, state queue.State, offse
 
 // Job returns one job.
 func (b *Broker) Job(ctx context.Context, name, id string) (queue.JobInfo, error) {
-	if err := ctx.Err(); err != nil {
+	if err := b.lock(ctx); err != nil {
 		return queue.JobInfo{}, err
 	}
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return queue.JobInfo{}, queue.ErrClosed
-	}
 	b.advance(b.opts.Now())
 	e := b.jobs[id]
 	if e == nil || e.job.Queue != name {
@@ -514,20 +482,30 @@ func (b *Broker) Archive(ctx context.Context, name, id string) error {
 }
 
 func (b *Broker) move(ctx context.Context, name, id string, f func(*entry) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := b.lock(ctx); err != nil {
 		return err
 	}
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return queue.ErrClosed
-	}
 	b.advance(b.opts.Now())
 	e := b.jobs[id]
 	if e == nil || e.job.Queue != name {
 		return queue.ErrNotFound
 	}
 	return f(e)
+}
+
+// lock takes b.mu for a call, unless ctx is done or the broker closed:
+// then it returns the error, not holding the lock.
+func (b *Broker) lock(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return queue.ErrClosed
+	}
+	return nil
 }
 
 // advance promotes due jobs, returns expired leases to their queues and

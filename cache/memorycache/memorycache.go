@@ -139,9 +139,10 @@ func (c *Cache[K, V]) Get(_ context.Context, key K) (V, bool, error) {
 	return v, ok, nil
 }
 
-// get looks key up, records the access for the policy and counts the hit
-// or miss.
-func (c *Cache[K, V]) get(key K) (V, bool) {
+// lookup finds key under its shard's read lock and reports whether its
+// entry is live (present and not expired), with the node and the value
+// read under the lock.
+func (c *Cache[K, V]) lookup(key K) (*node[K, V], V, bool) {
 	h := maphash.Comparable(c.seed, key)
 	s := c.table.shard(h)
 	s.rlock()
@@ -152,8 +153,15 @@ func (c *Cache[K, V]) get(key K) (V, bool) {
 		v, exp = n.value, n.expiresAt
 	}
 	s.mu.RUnlock()
+	return n, v, n != nil && (exp == 0 || c.nanotime() < exp)
+}
+
+// get looks key up, records the access for the policy and counts the hit
+// or miss.
+func (c *Cache[K, V]) get(key K) (V, bool) {
+	n, v, live := c.lookup(key)
 	stripe := stripeHint() & c.stripeMax
-	if n == nil || exp != 0 && c.nanotime() >= exp {
+	if !live {
 		c.stats[stripe].misses.Add(1)
 		var zero V
 		return zero, false
@@ -201,17 +209,8 @@ func (c *Cache[K, V]) Peek(_ context.Context, key K) (V, bool, error) {
 	if c.invalid(key) {
 		return zero, false, cache.ErrInvalidKey
 	}
-	h := maphash.Comparable(c.seed, key)
-	s := c.table.shard(h)
-	s.rlock()
-	n := s.get(key, h)
-	var v V
-	var exp int64
-	if n != nil {
-		v, exp = n.value, n.expiresAt
-	}
-	s.mu.RUnlock()
-	if n == nil || exp != 0 && c.nanotime() >= exp {
+	_, v, live := c.lookup(key)
+	if !live {
 		return zero, false, nil
 	}
 	if c.bytes {

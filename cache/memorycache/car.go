@@ -16,15 +16,24 @@ const (
 // only sets the node's reference bit, without a lock and without a read
 // buffer; the policy looks at the bits when it needs a victim. A miss on
 // a key in B1 means T1 was too small, so its target share p grows; a
-// miss on a key in B2 shrinks it. The ghosts are the evicted nodes
-// themselves, with their values dropped.
+// miss on a key in B2 shrinks it. A ghost is a node of its own holding
+// the key and the cost: the evicted node goes, with its items, once no
+// reader holds them. Dropped ghosts are kept on a free list
+// for the next eviction, so that a cache at its bound allocates no
+// ghosts.
 type carPolicy[K comparable, V any] struct {
 	t1, t2, b1, b2 list[K, V]
 	w1, w2, g1, g2 int64 // costs of t1, t2, b1, b2
 	p              int64 // target cost of t1
 	capacity       int64
 	ghosts         map[K]*node[K, V]
+	free           *node[K, V] // dropped ghosts, linked by next
+	freeLen        int
 }
+
+// maxFreeGhosts bounds the free list of ghost nodes. At the bound, each
+// eviction adds a ghost and drops one, so a short list suffices.
+const maxFreeGhosts = 256
 
 func newCAR[K comparable, V any](capacity int64) *carPolicy[K, V] {
 	return &carPolicy[K, V]{capacity: capacity, ghosts: make(map[K]*node[K, V])}
@@ -67,6 +76,13 @@ func (p *carPolicy[K, V]) dropGhost(g *node[K, V]) {
 		p.g2 -= g.cost
 	}
 	delete(p.ghosts, g.key)
+	if p.freeLen < maxFreeGhosts {
+		var zero K
+		g.key = zero
+		g.next = p.free
+		p.free = g
+		p.freeLen++
+	}
 }
 
 func (p *carPolicy[K, V]) access(n *node[K, V]) { n.touch() }
@@ -107,9 +123,9 @@ func (p *carPolicy[K, V]) evict(c *Cache[K, V]) {
 		if n == nil {
 			return
 		}
-		if n.ref.Load() != 0 && chances > 0 {
+		if it := n.cur.Load(); it.ref.Load() != 0 && chances > 0 {
 			chances--
-			n.ref.Store(0)
+			it.ref.Store(0)
 			if fromT1 {
 				p.t1.remove(n)
 				p.w1 -= n.cost
@@ -126,10 +142,16 @@ func (p *carPolicy[K, V]) evict(c *Cache[K, V]) {
 	}
 }
 
-// remember turns an evicted node into a ghost.
-func (p *carPolicy[K, V]) remember(g *node[K, V], fromT1 bool) {
-	var zero V
-	g.value = zero
+// remember records the key of n, just evicted, as a ghost.
+func (p *carPolicy[K, V]) remember(n *node[K, V], fromT1 bool) {
+	g := p.free
+	if g != nil {
+		p.free, g.next = g.next, nil
+		p.freeLen--
+	} else {
+		g = new(node[K, V])
+	}
+	g.key, g.hash, g.cost = n.key, n.hash, n.cost
 	if fromT1 {
 		g.queue = inB1
 		p.b1.pushBack(g)

@@ -14,24 +14,29 @@ func CheckInvariants[K comparable, V any](c *Cache[K, V]) error {
 	for i := range c.table.shards {
 		s := &c.table.shards[i]
 		live := 0
-		for _, sl := range s.slots {
-			n := sl.n
-			if n == nil || n == s.tomb {
+		slots := s.slots()
+		for j := range slots {
+			sl := &slots[j]
+			it := sl.it.Load()
+			if it == nil || it == s.tomb {
 				continue
 			}
-			k := n.key
-			if n.dead || sl.hash != n.hash || s.get(k, n.hash) != n || c.table.shard(n.hash) != s {
-				return fmt.Errorf("node of key %v: dead %v, or not found where it is", k, n.dead)
+			n, k := it.node, it.key
+			if n.dead || n.cur.Load() != it || n.key != k || sl.hash.Load() != n.hash || s.get(k, n.hash) != it || c.table.shard(n.hash) != s {
+				return fmt.Errorf("item of key %v: dead %v, not its node's, or not found where it is", k, n.dead)
 			}
 			live++
 			if (n.expiresAt != 0) != (n.expIdx >= 0) {
 				return fmt.Errorf("key %v: expiresAt %d but expiry heap index %d", k, n.expiresAt, n.expIdx)
 			}
+			if it.exp != n.expiresAt {
+				return fmt.Errorf("key %v: item expires at %d, policy says %d", k, it.exp, n.expiresAt)
+			}
 			count++
 			weight += n.cost
 		}
-		if live != s.live || s.used > len(s.slots)/2 {
-			return fmt.Errorf("shard %d: %d live nodes, counted %d; %d of %d slots used", i, live, s.live, s.used, len(s.slots))
+		if live != s.live || s.used > len(slots)/2 {
+			return fmt.Errorf("shard %d: %d live nodes, counted %d; %d of %d slots used", i, live, s.live, s.used, len(slots))
 		}
 	}
 	if count != c.count || weight != c.weight {

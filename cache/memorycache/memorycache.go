@@ -16,7 +16,7 @@ import (
 // Cache is an in-process cache from keys of type K to values of type V,
 // bounded by entry count or by cost, with per-entry TTLs. Create it with
 // [New]; the zero value is not usable. It is safe for concurrent use: reads
-// take no global lock, writes are serialised by one lock that also runs
+// take no lock, writes are serialised by one lock that also runs
 // the eviction policy. A Cache[string, V] is a [cache.Cache][V] and a
 // [cache.Batcher][V].
 //
@@ -139,27 +139,18 @@ func (c *Cache[K, V]) Get(_ context.Context, key K) (V, bool, error) {
 	return v, ok, nil
 }
 
-// lookup finds key under its shard's read lock and reports whether its
-// entry is live (present and not expired), with the node and the value
-// read under the lock.
-func (c *Cache[K, V]) lookup(key K) (*node[K, V], V, bool) {
+// lookup finds key, without a lock, and reports whether its entry is live
+// (present and not expired), with its item.
+func (c *Cache[K, V]) lookup(key K) (*item[K, V], bool) {
 	h := maphash.Comparable(c.seed, key)
-	s := c.table.shard(h)
-	s.rlock()
-	n := s.get(key, h)
-	var v V
-	var exp int64
-	if n != nil {
-		v, exp = n.value, n.expiresAt
-	}
-	s.mu.RUnlock()
-	return n, v, n != nil && (exp == 0 || c.nanotime() < exp)
+	it := c.table.shard(h).get(key, h)
+	return it, it != nil && (it.exp == 0 || c.nanotime() < it.exp)
 }
 
 // get looks key up, records the access for the policy and counts the hit
 // or miss.
 func (c *Cache[K, V]) get(key K) (V, bool) {
-	n, v, live := c.lookup(key)
+	it, live := c.lookup(key)
 	stripe := stripeHint() & c.stripeMax
 	if !live {
 		c.stats[stripe].misses.Add(1)
@@ -167,13 +158,14 @@ func (c *Cache[K, V]) get(key K) (V, bool) {
 		return zero, false
 	}
 	c.stats[stripe].hits.Add(1)
+	v := it.value
 	if c.bytes {
 		v = cloneBytes(v)
 	}
 	if c.refBits {
-		n.touch()
+		it.touch()
 	} else if c.readBuf {
-		c.recordRead(stripe, n)
+		c.recordRead(stripe, it.node)
 	}
 	return v, true
 }
@@ -209,10 +201,11 @@ func (c *Cache[K, V]) Peek(_ context.Context, key K) (V, bool, error) {
 	if c.invalid(key) {
 		return zero, false, cache.ErrInvalidKey
 	}
-	_, v, live := c.lookup(key)
+	it, live := c.lookup(key)
 	if !live {
 		return zero, false, nil
 	}
+	v := it.value
 	if c.bytes {
 		v = cloneBytes(v)
 	}
@@ -240,10 +233,10 @@ func (c *Cache[K, V]) Set(_ context.Context, key K, value V, ttl time.Duration) 
 		c.unlockAndNotify()
 		return nil
 	}
-	if c.refBits && !c.weighted && ttl == 0 && c.replace(key, value) {
+	w := c.prepare(key, value, c.deadline(ttl))
+	if c.refBits && !c.weighted && ttl == 0 && c.replace(&w) {
 		return nil
 	}
-	w := c.prepare(key, value, c.deadline(ttl))
 	c.mu.Lock()
 	if c.closed.Load() {
 		c.mu.Unlock()
@@ -258,23 +251,26 @@ func (c *Cache[K, V]) Set(_ context.Context, key K, value V, ttl time.Duration) 
 // entry without a TTL by another without one, for the Adaptive policy
 // with an entry bound: nothing the policy lock guards changes (the cost
 // is one, the expiry heap is not involved, the policy only needs the
-// reference bit), so only the shard's write lock is taken. It reports
-// false, having done nothing, when the key is absent or has a TTL.
-func (c *Cache[K, V]) replace(key K, value V) bool {
-	h := maphash.Comparable(c.seed, key)
-	s := c.table.shard(h)
-	if c.bytes {
-		value = cloneBytes(value)
+// reference bit), so only the shard's lock is taken to publish the new
+// item. It reports false, having done nothing, when the key is absent or
+// has a TTL.
+func (c *Cache[K, V]) replace(w *write[K, V]) bool {
+	it := w.it
+	if it == nil {
+		return false // the key looked absent: the slow path inserts
 	}
+	s := c.table.shard(w.hash)
 	s.mu.Lock()
-	n := s.get(key, h)
-	if n == nil || n.expiresAt != 0 {
+	old := s.get(w.key, w.hash)
+	if old == nil || old.exp != 0 {
 		s.mu.Unlock()
 		return false
 	}
-	n.value = value
+	it.node = old.node
+	it.ref.Store(1)
+	s.swap(old, it, w.hash)
+	it.node.cur.Store(it)
 	s.mu.Unlock()
-	n.touch()
 	return true
 }
 
@@ -297,12 +293,9 @@ func (c *Cache[K, V]) GetOrSet(_ context.Context, key K, value V, ttl time.Durat
 		return actual, false, cache.ErrClosed
 	}
 	s := c.table.shard(h)
-	if n := s.get(key, h); n != nil && (n.expiresAt == 0 || c.nanotime() < n.expiresAt) {
-		c.policy.access(n)
-		// The value may change under the shard lock alone (replace).
-		s.mu.RLock()
-		actual = n.value
-		s.mu.RUnlock()
+	if it := s.get(key, h); it != nil && (it.exp == 0 || c.nanotime() < it.exp) {
+		c.policy.access(it.node)
+		actual = it.value
 		c.mu.Unlock()
 		if c.bytes {
 			actual = cloneBytes(actual)
@@ -458,13 +451,8 @@ func (c *Cache[K, V]) Clear() {
 	for i := range c.table.shards {
 		sh := &c.table.shards[i]
 		sh.mu.Lock()
-		for _, sl := range sh.slots {
-			if sl.n != nil && sl.n != sh.tomb {
-				sl.n.dead = true
-			}
-		}
-		sh.slots = make([]slot[K, V], minShardSlots)
-		sh.live, sh.used = 0, 0
+		sh.each(func(it *item[K, V]) { it.node.dead = true })
+		sh.reset()
 		sh.mu.Unlock()
 	}
 	c.policy = newPolicy[K, V](c.kind, c.capacity, c.weighted)
@@ -509,8 +497,9 @@ func (c *Cache[K, V]) entryCost(key K, value V) int64 {
 }
 
 // write is a Set prepared outside the policy lock, to keep the time
-// spent under it short: the hash, the cost, the copy of a byte value and,
-// if the key looked absent, the new node are ready.
+// spent under it short: the hash, the cost, the copy of a byte value and
+// the allocation are ready: a new node with its first item if the key
+// looked absent, a new item for the existing node otherwise.
 type write[K comparable, V any] struct {
 	key   K
 	value V
@@ -518,6 +507,7 @@ type write[K comparable, V any] struct {
 	cost  int64
 	exp   int64
 	n     *node[K, V]
+	it    *item[K, V]
 }
 
 func (c *Cache[K, V]) prepare(key K, value V, exp int64) write[K, V] {
@@ -525,38 +515,55 @@ func (c *Cache[K, V]) prepare(key K, value V, exp int64) write[K, V] {
 		value = cloneBytes(value)
 	}
 	w := write[K, V]{key: key, value: value, hash: maphash.Comparable(c.seed, key), cost: c.entryCost(key, value), exp: exp}
-	s := c.table.shard(w.hash)
-	s.mu.RLock()
-	absent := s.get(key, w.hash) == nil
-	s.mu.RUnlock()
-	if absent && w.cost <= c.capacity {
-		w.n = c.newNode(&w)
+	if w.cost <= c.capacity {
+		if c.table.shard(w.hash).get(key, w.hash) != nil {
+			w.it = &item[K, V]{key: key, value: value, exp: exp}
+		} else {
+			w.n = c.newNode(&w)
+		}
 	}
 	return w
 }
 
+// newNode returns the node of a new entry, its first item in place.
 func (c *Cache[K, V]) newNode(w *write[K, V]) *node[K, V] {
-	return &node[K, V]{key: w.key, value: w.value, expiresAt: w.exp, hash: w.hash, cost: w.cost, heapIdx: -1, expIdx: -1}
+	b := new(block[K, V])
+	b.it.key, b.it.value, b.it.exp, b.it.node = w.key, w.value, w.exp, &b.n
+	n := &b.n
+	n.key, n.hash, n.cost, n.expiresAt = w.key, w.hash, w.cost, w.exp
+	n.heapIdx, n.expIdx = -1, -1
+	n.cur.Store(&b.it)
+	return n
 }
 
 // set applies a prepared write. c.mu is held.
 func (c *Cache[K, V]) set(w *write[K, V]) {
 	c.drainReads() // reads that happened before this write are applied first
-	key, value, h, cost, exp := w.key, w.value, w.hash, w.cost, w.exp
+	key, value, h, cost := w.key, w.value, w.hash, w.cost
 	s := c.table.shard(h)
-	n := s.get(key, h)
+	cur := s.get(key, h)
 	if cost > c.capacity {
-		if n != nil {
-			c.remove(n)
+		if cur != nil {
+			c.remove(cur.node)
 		}
 		c.evictions.Add(1)
-		c.notifyLater(key, value, EvictedCapacity)
+		if c.onEvict != nil {
+			c.evicted = append(c.evicted, eviction[K, V]{key, value, EvictedCapacity})
+		}
 		c.maintain()
 		return
 	}
-	if n != nil {
+	if cur != nil {
+		n := cur.node
+		it := w.it
+		if it == nil {
+			it = &item[K, V]{key: key, value: value, exp: w.exp}
+		}
+		it.node = n
 		s.mu.Lock()
-		n.value, n.expiresAt = value, exp
+		s.swap(cur, it, h)
+		n.cur.Store(it)
+		n.expiresAt = w.exp
 		s.mu.Unlock()
 		old := n.cost
 		n.cost = cost
@@ -572,12 +579,12 @@ func (c *Cache[K, V]) set(w *write[K, V]) {
 		c.policy.evict(c)
 		c.reserve = 0
 	}
-	n = w.n
+	n := w.n
 	if n == nil {
 		n = c.newNode(w)
 	}
 	s.mu.Lock()
-	s.put(n)
+	s.put(n.cur.Load(), h)
 	s.mu.Unlock()
 	c.weight += cost
 	c.count++
@@ -601,8 +608,8 @@ func (c *Cache[K, V]) schedule(n *node[K, V]) {
 // delete removes key if present. c.mu is held.
 func (c *Cache[K, V]) delete(key K) {
 	h := maphash.Comparable(c.seed, key)
-	if n := c.table.shard(h).get(key, h); n != nil {
-		c.remove(n)
+	if it := c.table.shard(h).get(key, h); it != nil {
+		c.remove(it.node)
 	}
 	c.maintain()
 }
@@ -612,7 +619,7 @@ func (c *Cache[K, V]) delete(key K) {
 func (c *Cache[K, V]) remove(n *node[K, V]) {
 	s := c.table.shard(n.hash)
 	s.mu.Lock()
-	s.remove(n)
+	s.remove(n.cur.Load(), n.hash)
 	s.mu.Unlock()
 	c.policy.remove(n)
 	if n.expIdx >= 0 {
@@ -633,7 +640,7 @@ func (c *Cache[K, V]) overCapacity() bool {
 func (c *Cache[K, V]) evict(n *node[K, V]) {
 	c.remove(n)
 	c.evictions.Add(1)
-	c.notifyLater(n.key, n.value, EvictedCapacity)
+	c.notifyLater(n, EvictedCapacity)
 }
 
 // maintain reclaims expired entries and evicts down to capacity. c.mu is
@@ -644,7 +651,7 @@ func (c *Cache[K, V]) maintain() {
 		for n := c.expiry.min(); n != nil && n.expiresAt <= now; n = c.expiry.min() {
 			c.remove(n)
 			c.expirations.Add(1)
-			c.notifyLater(n.key, n.value, EvictedExpired)
+			c.notifyLater(n, EvictedExpired)
 		}
 	}
 	c.policy.evict(c)
@@ -666,9 +673,11 @@ func (c *Cache[K, V]) applyRead(n *node[K, V]) {
 	}
 }
 
-func (c *Cache[K, V]) notifyLater(key K, value V, reason EvictReason) {
+// notifyLater queues the OnEvict call for n, which has just been
+// removed, with its current value. c.mu is held.
+func (c *Cache[K, V]) notifyLater(n *node[K, V], reason EvictReason) {
 	if c.onEvict != nil {
-		c.evicted = append(c.evicted, eviction[K, V]{key, value, reason})
+		c.evicted = append(c.evicted, eviction[K, V]{n.key, n.cur.Load().value, reason})
 	}
 }
 

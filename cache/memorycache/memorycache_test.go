@@ -359,6 +359,83 @@ func TestGetDoesNotTakeTheWriteLock(t *testing.T) {
 	}
 }
 
+// TestLockFreeReadsSeeOnlyWrittenValues runs readers, which take no lock,
+// against writers that insert, replace and delete enough to grow, rehash
+// and reset the shards' arrays, and, when the cache is full, evict: every
+// value a reader gets must be one written under that key, and when
+// nothing is evicted, a key that no writer touches must never be missed.
+func TestLockFreeReadsSeeOnlyWrittenValues(t *testing.T) {
+	ctx := context.Background()
+	const keys, stable, reads = 512, 32, 50_000
+	for _, full := range []bool{false, true} {
+		for _, p := range policies {
+			t.Run(fmt.Sprintf("%v/full=%v", p, full), func(t *testing.T) {
+				capacity := 2 * (keys + stable)
+				if full {
+					capacity = keys / 4
+				}
+				c := newCache(t, memorycache.Options[int, int]{Policy: p, MaxEntries: capacity})
+				for k := range stable {
+					must(t, c.Set(ctx, -1-k, (-1-k)*1_000_000, 0))
+				}
+				var writers, readers sync.WaitGroup
+				stop := make(chan struct{})
+				for g := range 2 {
+					writers.Go(func() {
+						for i := 0; ; i++ {
+							select {
+							case <-stop:
+								return
+							default:
+							}
+							k := (i*31 + g*7) % keys
+							switch i % 8 {
+							case 0:
+								_ = c.Delete(ctx, k)
+							case 1:
+								_ = c.Set(ctx, k, k*1_000_000+i, time.Hour)
+							default:
+								_ = c.Set(ctx, k, k*1_000_000+i, 0)
+							}
+						}
+					})
+				}
+				errs := make(chan error, 2)
+				for g := range 2 {
+					readers.Go(func() {
+						for i := range reads {
+							k := (i*17 + g) % keys
+							if i%4 == 0 {
+								k = -1 - i%stable
+							}
+							v, ok, err := c.Get(ctx, k)
+							switch {
+							case err != nil:
+								errs <- err
+								return
+							case ok && v/1_000_000 != k:
+								errs <- fmt.Errorf("Get(%d) = %d, a value written under key %d", k, v, v/1_000_000)
+								return
+							case !ok && k < 0 && !full:
+								errs <- fmt.Errorf("Get(%d) missed a key no writer touches", k)
+								return
+							}
+						}
+					})
+				}
+				readers.Wait()
+				close(stop)
+				writers.Wait()
+				close(errs)
+				for err := range errs {
+					t.Error(err)
+				}
+				checkInvariants(t, c)
+			})
+		}
+	}
+}
+
 func TestConcurrentMixedOperations(t *testing.T) {
 	ctx := context.Background()
 	for _, p := range policies {

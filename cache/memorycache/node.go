@@ -9,24 +9,43 @@ const (
 	inProtected
 )
 
-// node is one entry. key and hash never change. expiresAt is written
-// with both the cache's policy lock and the shard's write lock held, and
-// read under either. value is written under the shard's write lock (and
-// usually the policy lock too: see Cache.replace) and read under the
-// shard's read lock, or once the node has left the table. Every other
-// field belongs to the policy and is used only under the policy lock.
-type node[K comparable, V any] struct {
+// item is what the table holds for a key: the key, the value and its
+// deadline, never changed once published, so that readers, which take no
+// lock, find key and value side by side. A write of an existing key
+// publishes a new item for the same node. ref is the reference bit of
+// the adaptive policy: set by reads without a lock, cleared by the
+// policy.
+type item[K comparable, V any] struct {
 	key   K
 	value V
-	// expiresAt is the deadline in nanoseconds on the cache's clock, 0
-	// for none.
-	expiresAt int64
-	// ref is the reference bit of the adaptive policy: set by reads
-	// without a lock, cleared by the policy.
-	ref atomic.Uint32
+	// exp is the deadline in nanoseconds on the cache's clock, 0 for none.
+	exp  int64
+	ref  atomic.Uint32
+	node *node[K, V]
+}
+
+// touch sets the reference bit, writing only if it is clear, so that
+// concurrent reads of a popular item do not contend on its cache line.
+func (it *item[K, V]) touch() {
+	if it.ref.Load() == 0 {
+		it.ref.Store(1)
+	}
+}
+
+// node is an entry as the policy sees it. key and hash never change.
+// cur is the entry's item in the table; it is replaced under the shard's
+// lock (and usually the policy lock too: see Cache.replace) and read by
+// the policy. Every other field belongs to the policy and is used only
+// under the policy lock.
+type node[K comparable, V any] struct {
+	key K
+	cur atomic.Pointer[item[K, V]]
 
 	hash uint64
 	cost int64
+	// expiresAt is the deadline of cur, as the expiry heap and the TTL
+	// policy order by it.
+	expiresAt int64
 
 	prev, next *node[K, V] // list links (LRU, FIFO, TinyLFU, Adaptive)
 	seq        uint64      // last use for LFU, insertion for TTL
@@ -37,13 +56,14 @@ type node[K comparable, V any] struct {
 	dead       bool        // removed from the cache
 }
 
-// touch sets the reference bit, writing only if it is clear, so that
-// concurrent reads of a popular node do not contend on its cache line.
-func (n *node[K, V]) touch() {
-	if n.ref.Load() == 0 {
-		n.ref.Store(1)
-	}
+// block is a new entry's node and first item in one allocation.
+type block[K comparable, V any] struct {
+	it item[K, V]
+	n  node[K, V]
 }
+
+// touch sets the reference bit of n's current item.
+func (n *node[K, V]) touch() { n.cur.Load().touch() }
 
 // list is a doubly linked list of nodes; front is the eviction end
 // (least recently used), back the most recent. The zero value is empty.

@@ -4,39 +4,58 @@ import (
 	"math/bits"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 )
 
-// table is the concurrent map from keys to nodes: a power-of-two number
+// table is the concurrent map from keys to items: a power-of-two number
 // of shards picked by the top bits of the key's hash, each an
-// open-addressing hash table behind a read-write lock. Reads take one
-// shard's read lock, so readers of different shards never write to the
-// same memory. Writers take the shard's write lock, and are serialised
-// by the cache's policy lock besides, which is why lookups on the write
-// path need no shard lock.
+// open-addressing hash table. Reads take no lock: they load the shard's
+// slot array and its slots atomically, so readers never write to shared
+// memory and never wait for a writer. Writers take the shard's lock, and
+// all but the value-only fast path (Cache.replace) are serialised by the
+// cache's policy lock besides, which is why lookups on the write path need
+// no shard lock.
+//
+// A slot array only ever grows in one direction: an empty slot becomes a
+// node, a node becomes the tombstone, and the tombstone becomes a node
+// again. Clearing, shrinking and rehashing build a new array and publish
+// it whole, so a reader probing an array never finds a hole that was not
+// there when the array was published, and a reader still walking a
+// replaced array sees a consistent, slightly older table.
 type table[K comparable, V any] struct {
 	shards []shard[K, V]
 	shift  uint
 }
 
-// slot is one entry of a shard's array: the node and its key's hash,
-// which is compared before the key itself. A nil node is an empty slot,
-// which ends a probe; the tombstone node marks a deleted one, which does
-// not.
+// slot is one entry of a shard's array: the item and its key's hash,
+// which is compared before the key itself. A nil item is an empty slot,
+// which ends a probe; the tombstone item marks a deleted one, which does
+// not. Writers store the hash before the item, so a reader that loads an
+// item sees its hash.
 type slot[K comparable, V any] struct {
-	hash uint64
-	n    *node[K, V]
+	hash atomic.Uint64
+	it   atomic.Pointer[item[K, V]]
 }
 
-// shard is one lock stripe: a linear-probing table indexed by the low
-// bits of the hash, at most half full (live nodes and tombstones), so
-// that a miss, which probes up to an empty slot, stays short.
+// shard is one stripe: a linear-probing table indexed by the low bits of
+// the hash, at most half full (live nodes and tombstones), so that a miss,
+// which probes up to an empty slot, stays short.
+//
+// The array is published as a pointer to its first slot, a header whose
+// hash is the mask of the slots after it, so that a reader reaches a slot
+// through one load of the pointer, without a slice header in between.
+// What readers load sits on the shard's first cache line, what writers
+// change on its second.
 type shard[K comparable, V any] struct {
-	mu    sync.RWMutex
-	slots []slot[K, V]
-	live  int
-	used  int // live and tombstones
-	tomb  *node[K, V]
-	_     [56]byte // to 128 bytes on 64-bit platforms
+	head atomic.Pointer[slot[K, V]]
+	tomb *item[K, V]
+	_    [cacheLine - 16]byte
+
+	mu   sync.Mutex // held by writers
+	live int
+	used int // live and tombstones
+	_    [cacheLine - 32]byte
 }
 
 const minShardSlots = 8
@@ -44,10 +63,10 @@ const minShardSlots = 8
 func newTable[K comparable, V any]() table[K, V] {
 	n := min(64*(1<<bits.Len(uint(runtime.GOMAXPROCS(0)-1))), 1024)
 	t := table[K, V]{shards: make([]shard[K, V], n), shift: uint(64 - bits.TrailingZeros(uint(n)))}
-	tomb := new(node[K, V])
+	tomb := new(item[K, V])
 	for i := range t.shards {
-		t.shards[i].slots = make([]slot[K, V], minShardSlots)
 		t.shards[i].tomb = tomb
+		t.shards[i].reset()
 	}
 	return t
 }
@@ -56,91 +75,134 @@ func (t *table[K, V]) shard(hash uint64) *shard[K, V] {
 	return &t.shards[hash>>t.shift]
 }
 
-// rlock takes the read lock. A writer holds a shard's lock for a few
-// dozen nanoseconds, far less than parking and waking a goroutine costs,
-// so a reader that finds it held retries for a while before it waits.
-func (s *shard[K, V]) rlock() {
-	for range 100 {
-		if s.mu.TryRLock() {
-			return
-		}
-	}
-	s.mu.RLock()
+// newSlots returns an array of size empty slots (a power of two) and its
+// header, to be published with s.head.Store.
+func newSlots[K comparable, V any](size int) (*slot[K, V], []slot[K, V]) {
+	a := make([]slot[K, V], size+1)
+	a[0].hash.Store(uint64(size - 1))
+	return &a[0], a[1:]
 }
 
-// get returns the node of key, nil if none. The caller holds s.mu, for
-// reading at least, or the policy lock.
-func (s *shard[K, V]) get(key K, hash uint64) *node[K, V] {
-	mask := uint64(len(s.slots) - 1)
+// slots returns the published array. It takes no lock.
+func (s *shard[K, V]) slots() []slot[K, V] {
+	h := s.head.Load()
+	return unsafe.Slice(h, h.hash.Load()+2)[1:]
+}
+
+// get returns the item of key, nil if none. It takes no lock and may run
+// concurrently with writers.
+func (s *shard[K, V]) get(key K, hash uint64) *item[K, V] {
+	slots := s.slots()
+	mask := uint64(len(slots) - 1)
 	for i := hash & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.n == nil {
+		sl := &slots[i]
+		it := sl.it.Load()
+		if it == nil {
 			return nil
 		}
-		if sl.hash == hash && sl.n != s.tomb && sl.n.key == key {
-			return sl.n
+		if it != s.tomb && sl.hash.Load() == hash && it.key == key {
+			return it
 		}
 	}
 }
 
-// put adds n, whose key is absent. The caller holds s.mu for writing.
-func (s *shard[K, V]) put(n *node[K, V]) {
-	if (s.used+1)*2 > len(s.slots) {
+// put adds it, whose key is absent. The caller holds s.mu.
+func (s *shard[K, V]) put(it *item[K, V], hash uint64) {
+	if (s.used+1)*2 > len(s.slots()) {
 		s.resize()
 	}
-	mask := uint64(len(s.slots) - 1)
-	for i := n.hash & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.n == nil || sl.n == s.tomb {
-			if sl.n == nil {
+	slots := s.slots()
+	mask := uint64(len(slots) - 1)
+	for i := hash & mask; ; i = (i + 1) & mask {
+		sl := &slots[i]
+		old := sl.it.Load()
+		if old == nil || old == s.tomb {
+			if old == nil {
 				s.used++
 			}
-			*sl = slot[K, V]{n.hash, n}
+			sl.hash.Store(hash)
+			sl.it.Store(it)
 			s.live++
 			return
 		}
 	}
 }
 
-// remove deletes n, which is present. The caller holds s.mu for writing.
-func (s *shard[K, V]) remove(n *node[K, V]) {
-	mask := uint64(len(s.slots) - 1)
-	for i := n.hash & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.n == n {
-			sl.n = s.tomb
-			s.live--
-			if s.live == 0 {
-				// Nothing to probe past: start afresh, small.
-				s.slots = make([]slot[K, V], minShardSlots)
-				s.used = 0
-			}
-			return
-		}
-		if sl.n == nil {
+// swap puts it in the slot of old, which is present, with the same key.
+// The caller holds s.mu.
+func (s *shard[K, V]) swap(old, it *item[K, V], hash uint64) {
+	slots := s.slots()
+	mask := uint64(len(slots) - 1)
+	for i := hash & mask; ; i = (i + 1) & mask {
+		if sl := &slots[i]; sl.it.Load() == old {
+			sl.it.Store(it)
 			return
 		}
 	}
 }
 
+// remove deletes it, which is present. The caller holds s.mu.
+func (s *shard[K, V]) remove(it *item[K, V], hash uint64) {
+	slots := s.slots()
+	mask := uint64(len(slots) - 1)
+	for i := hash & mask; ; i = (i + 1) & mask {
+		sl := &slots[i]
+		switch sl.it.Load() {
+		case it:
+			sl.it.Store(s.tomb)
+			s.live--
+			if s.live == 0 {
+				// Nothing to probe past: start afresh, small.
+				s.reset()
+			}
+			return
+		case nil:
+			return
+		}
+	}
+}
+
+// reset publishes an empty array of the smallest size. The caller holds
+// s.mu, or owns s.
+func (s *shard[K, V]) reset() {
+	h, _ := newSlots[K, V](minShardSlots)
+	s.head.Store(h)
+	s.live, s.used = 0, 0
+}
+
 // resize rehashes the live nodes into an array twice their number (or
-// more), dropping the tombstones. The caller holds s.mu for writing.
+// more), dropping the tombstones, and publishes it. The caller holds
+// s.mu.
 func (s *shard[K, V]) resize() {
 	size := max(minShardSlots, 1<<bits.Len(uint(4*(s.live+1)-1)))
-	old := s.slots
-	s.slots = make([]slot[K, V], size)
+	old := s.slots()
+	h, slots := newSlots[K, V](size)
 	mask := uint64(size - 1)
-	for _, sl := range old {
-		if sl.n == nil || sl.n == s.tomb {
+	for j := range old {
+		it := old[j].it.Load()
+		if it == nil || it == s.tomb {
 			continue
 		}
-		i := sl.hash & mask
-		for s.slots[i].n != nil {
+		h := old[j].hash.Load()
+		i := h & mask
+		for slots[i].it.Load() != nil {
 			i = (i + 1) & mask
 		}
-		s.slots[i] = sl
+		slots[i].hash.Store(h)
+		slots[i].it.Store(it)
 	}
+	s.head.Store(h)
 	s.used = s.live
+}
+
+// each calls fn for every live item. The caller holds s.mu.
+func (s *shard[K, V]) each(fn func(*item[K, V])) {
+	slots := s.slots()
+	for i := range slots {
+		if it := slots[i].it.Load(); it != nil && it != s.tomb {
+			fn(it)
+		}
+	}
 }
 
 // clear removes every node.
@@ -148,8 +210,7 @@ func (t *table[K, V]) clear() {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		s.slots = make([]slot[K, V], minShardSlots)
-		s.live, s.used = 0, 0
+		s.reset()
 		s.mu.Unlock()
 	}
 }

@@ -123,9 +123,8 @@ func (p *carPolicy[K, V]) evict(c *Cache[K, V]) {
 		if n == nil {
 			return
 		}
-		if it := n.cur.Load(); it.ref.Load() != 0 && chances > 0 {
+		if c.referenced(n) && chances > 0 {
 			chances--
-			it.ref.Store(0)
 			if fromT1 {
 				p.t1.remove(n)
 				p.w1 -= n.cost

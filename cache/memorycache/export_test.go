@@ -22,7 +22,7 @@ func CheckInvariants[K comparable, V any](c *Cache[K, V]) error {
 				continue
 			}
 			n, k := it.node, it.key
-			if n.dead || n.cur.Load() != it || n.key != k || sl.hash.Load() != n.hash || s.get(k, n.hash) != it || c.table.shard(n.hash) != s {
+			if cur := n.cur.Load(); n.dead || cur == nil || cur.node != n || n.key != k || sl.hash.Load() != n.hash || s.get(k, n.hash) != it || c.table.shard(n.hash) != s {
 				return fmt.Errorf("item of key %v: dead %v, not its node's, or not found where it is", k, n.dead)
 			}
 			live++

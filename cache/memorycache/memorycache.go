@@ -269,8 +269,29 @@ func (c *Cache[K, V]) replace(w *write[K, V]) bool {
 	it.node = old.node
 	it.ref.Store(1)
 	s.swap(old, it, w.hash)
-	it.node.cur.Store(it)
 	s.mu.Unlock()
+	return true
+}
+
+// referenced reports whether the entry of n has been read since the
+// policy last looked, and clears its reference bit. n.cur is checked
+// first; when its bit is clear, a newer item may have taken its place
+// (Cache.replace), so the current one is looked up and remembered. c.mu
+// is held.
+func (c *Cache[K, V]) referenced(n *node[K, V]) bool {
+	it := n.cur.Load()
+	if it.ref.Load() == 0 {
+		cur := c.table.shard(n.hash).find(n)
+		if cur == nil || cur == it {
+			return false
+		}
+		n.cur.Store(cur)
+		it = cur
+		if it.ref.Load() == 0 {
+			return false
+		}
+	}
+	it.ref.Store(0)
 	return true
 }
 
@@ -294,7 +315,11 @@ func (c *Cache[K, V]) GetOrSet(_ context.Context, key K, value V, ttl time.Durat
 	}
 	s := c.table.shard(h)
 	if it := s.get(key, h); it != nil && (it.exp == 0 || c.nanotime() < it.exp) {
-		c.policy.access(it.node)
+		if c.refBits {
+			it.touch()
+		} else {
+			c.policy.access(it.node)
+		}
 		actual = it.value
 		c.mu.Unlock()
 		if c.bytes {
@@ -619,7 +644,9 @@ func (c *Cache[K, V]) delete(key K) {
 func (c *Cache[K, V]) remove(n *node[K, V]) {
 	s := c.table.shard(n.hash)
 	s.mu.Lock()
-	s.remove(n.cur.Load(), n.hash)
+	if it := s.remove(n); it != nil {
+		n.cur.Store(it)
+	}
 	s.mu.Unlock()
 	c.policy.remove(n)
 	if n.expIdx >= 0 {
@@ -674,7 +701,8 @@ func (c *Cache[K, V]) applyRead(n *node[K, V]) {
 }
 
 // notifyLater queues the OnEvict call for n, which has just been
-// removed, with its current value. c.mu is held.
+// removed, with the value it had (c.remove leaves it in n.cur). c.mu is
+// held.
 func (c *Cache[K, V]) notifyLater(n *node[K, V], reason EvictReason) {
 	if c.onEvict != nil {
 		c.evicted = append(c.evicted, eviction[K, V]{n.key, n.cur.Load().value, reason})

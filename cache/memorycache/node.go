@@ -33,10 +33,11 @@ func (it *item[K, V]) touch() {
 }
 
 // node is an entry as the policy sees it. key and hash never change.
-// cur is the entry's item in the table; it is replaced under the shard's
-// lock (and usually the policy lock too: see Cache.replace) and read by
-// the policy. Every other field belongs to the policy and is used only
-// under the policy lock.
+// cur is one of the entry's items: the one in the table, unless the fast
+// path of Set (Cache.replace), which takes only the shard's lock and
+// leaves the node's cache line alone, has published a newer one since;
+// shard.find returns the current one. Every other field belongs to the
+// policy and is used only under the policy lock.
 type node[K comparable, V any] struct {
 	key K
 	cur atomic.Pointer[item[K, V]]
@@ -62,7 +63,8 @@ type block[K comparable, V any] struct {
 	n  node[K, V]
 }
 
-// touch sets the reference bit of n's current item.
+// touch sets the reference bit of n.cur, the current item after a write
+// under the policy lock.
 func (n *node[K, V]) touch() { n.cur.Load().touch() }
 
 // list is a doubly linked list of nodes; front is the eviction end

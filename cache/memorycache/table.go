@@ -141,25 +141,43 @@ func (s *shard[K, V]) swap(old, it *item[K, V], hash uint64) {
 	}
 }
 
-// remove deletes it, which is present. The caller holds s.mu.
-func (s *shard[K, V]) remove(it *item[K, V], hash uint64) {
+// find returns the item of n in the table, nil if none. It takes no lock;
+// under s.mu the answer stays true until the lock is released.
+func (s *shard[K, V]) find(n *node[K, V]) *item[K, V] {
+	_, it := s.locate(n)
+	return it
+}
+
+// locate returns the slot holding the item of n and the item.
+func (s *shard[K, V]) locate(n *node[K, V]) (*slot[K, V], *item[K, V]) {
 	slots := s.slots()
 	mask := uint64(len(slots) - 1)
-	for i := hash & mask; ; i = (i + 1) & mask {
+	for i := n.hash & mask; ; i = (i + 1) & mask {
 		sl := &slots[i]
-		switch sl.it.Load() {
-		case it:
-			sl.it.Store(s.tomb)
-			s.live--
-			if s.live == 0 {
-				// Nothing to probe past: start afresh, small.
-				s.reset()
-			}
-			return
-		case nil:
-			return
+		it := sl.it.Load()
+		if it == nil {
+			return nil, nil
+		}
+		if it != s.tomb && sl.hash.Load() == n.hash && it.node == n {
+			return sl, it
 		}
 	}
+}
+
+// remove deletes the item of n, which is present, and returns it. The
+// caller holds s.mu.
+func (s *shard[K, V]) remove(n *node[K, V]) *item[K, V] {
+	sl, it := s.locate(n)
+	if sl == nil {
+		return nil
+	}
+	sl.it.Store(s.tomb)
+	s.live--
+	if s.live == 0 {
+		// Nothing to probe past: start afresh, small.
+		s.reset()
+	}
+	return it
 }
 
 // reset publishes an empty array of the smallest size. The caller holds

@@ -15,7 +15,7 @@
 //	rest                 list requests, keyset cursors, parameterized SQL, Link headers
 //	shutdown             ordered start, signal handling, drain, health probes
 //	cache                the Cache contract, cache-aside loader, write-through, write-back
-//	cache/memorycache    the in-process cache (W-TinyLFU, LRU, LFU, FIFO, TTL)
+//	cache/memorycache    the in-process cache (adaptive CAR, LRU, LFU, FIFO, TTL, W-TinyLFU)
 //	cache/rediscache     the same contract on Redis; cache/twolevel puts one in front of it
 //	cache/httpcache      HTTP response caching middleware
 //	queue                background jobs: client, worker, scheduler

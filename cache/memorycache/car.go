@@ -41,7 +41,7 @@ func newCAR[K comparable, V any](capacity int64) *carPolicy[K, V] {
 
 // add takes a new node; the cache has made room for it already.
 func (p *carPolicy[K, V]) add(n *node[K, V]) {
-	if g := p.ghosts[n.key]; g != nil {
+	if g := p.ghosts[n.key()]; g != nil {
 		// Evicted recently and wanted again: the list it was evicted from
 		// deserved more room. It comes back as seen twice.
 		if g.queue == inB1 {
@@ -75,10 +75,10 @@ func (p *carPolicy[K, V]) dropGhost(g *node[K, V]) {
 		p.b2.remove(g)
 		p.g2 -= g.cost
 	}
-	delete(p.ghosts, g.key)
+	delete(p.ghosts, g.key())
 	if p.freeLen < maxFreeGhosts {
 		var zero K
-		g.key = zero
+		g.first.key = zero
 		g.next = p.free
 		p.free = g
 		p.freeLen++
@@ -150,7 +150,7 @@ func (p *carPolicy[K, V]) remember(n *node[K, V], fromT1 bool) {
 	} else {
 		g = new(node[K, V])
 	}
-	g.key, g.hash, g.cost = n.key, n.hash, n.cost
+	g.first.key, g.hash, g.cost = n.key(), n.hash, n.cost
 	if fromT1 {
 		g.queue = inB1
 		p.b1.pushBack(g)
@@ -160,7 +160,7 @@ func (p *carPolicy[K, V]) remember(n *node[K, V], fromT1 bool) {
 		p.b2.pushBack(g)
 		p.g2 += g.cost
 	}
-	p.ghosts[g.key] = g
+	p.ghosts[g.key()] = g
 	for p.g1+p.g2 > p.capacity {
 		if p.b1.front != nil && (p.g1 > p.g2 || p.b2.front == nil) {
 			p.dropGhost(p.b1.front)

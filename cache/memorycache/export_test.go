@@ -17,12 +17,12 @@ func CheckInvariants[K comparable, V any](c *Cache[K, V]) error {
 		slots := s.slots()
 		for j := range slots {
 			sl := &slots[j]
-			it := sl.it.Load()
+			it := sl.item()
 			if it == nil || it == s.tomb {
 				continue
 			}
 			n, k := it.node, it.key
-			if cur := n.cur.Load(); n.dead || cur == nil || cur.node != n || n.key != k || sl.hash.Load() != n.hash || s.get(k, n.hash) != it || c.table.shard(n.hash) != s {
+			if cur := n.cur; n.dead || cur == nil || cur.node != n || n.key() != k || sl.hashValue() != n.hash || s.get(k, n.hash) != it || c.table.shard(n.hash) != s {
 				return fmt.Errorf("item of key %v: dead %v, not its node's, or not found where it is", k, n.dead)
 			}
 			live++

@@ -267,7 +267,7 @@ func (c *Cache[K, V]) replace(w *write[K, V]) bool {
 		return false
 	}
 	it.node = old.node
-	it.ref.Store(1)
+	it.ref = 1 // a write is a use; the item is not published yet
 	s.swap(old, it, w.hash)
 	s.mu.Unlock()
 	return true
@@ -279,19 +279,19 @@ func (c *Cache[K, V]) replace(w *write[K, V]) bool {
 // (Cache.replace), so the current one is looked up and remembered. c.mu
 // is held.
 func (c *Cache[K, V]) referenced(n *node[K, V]) bool {
-	it := n.cur.Load()
-	if it.ref.Load() == 0 {
+	it := n.cur
+	if atomic.LoadUint32(&it.ref) == 0 {
 		cur := c.table.shard(n.hash).find(n)
 		if cur == nil || cur == it {
 			return false
 		}
-		n.cur.Store(cur)
+		n.cur = cur
 		it = cur
-		if it.ref.Load() == 0 {
+		if atomic.LoadUint32(&it.ref) == 0 {
 			return false
 		}
 	}
-	it.ref.Store(0)
+	atomic.StoreUint32(&it.ref, 0)
 	return true
 }
 
@@ -552,12 +552,11 @@ func (c *Cache[K, V]) prepare(key K, value V, exp int64) write[K, V] {
 
 // newNode returns the node of a new entry, its first item in place.
 func (c *Cache[K, V]) newNode(w *write[K, V]) *node[K, V] {
-	b := new(block[K, V])
-	b.it.key, b.it.value, b.it.exp, b.it.node = w.key, w.value, w.exp, &b.n
-	n := &b.n
-	n.key, n.hash, n.cost, n.expiresAt = w.key, w.hash, w.cost, w.exp
+	n := new(node[K, V])
+	n.first.key, n.first.value, n.first.exp, n.first.node = w.key, w.value, w.exp, n
+	n.hash, n.cost, n.expiresAt = w.hash, w.cost, w.exp
 	n.heapIdx, n.expIdx = -1, -1
-	n.cur.Store(&b.it)
+	n.cur = &n.first
 	return n
 }
 
@@ -587,7 +586,7 @@ func (c *Cache[K, V]) set(w *write[K, V]) {
 		it.node = n
 		s.mu.Lock()
 		s.swap(cur, it, h)
-		n.cur.Store(it)
+		n.cur = it
 		n.expiresAt = w.exp
 		s.mu.Unlock()
 		old := n.cost
@@ -609,7 +608,7 @@ func (c *Cache[K, V]) set(w *write[K, V]) {
 		n = c.newNode(w)
 	}
 	s.mu.Lock()
-	s.put(n.cur.Load(), h)
+	s.put(n.cur, h)
 	s.mu.Unlock()
 	c.weight += cost
 	c.count++
@@ -645,7 +644,7 @@ func (c *Cache[K, V]) remove(n *node[K, V]) {
 	s := c.table.shard(n.hash)
 	s.mu.Lock()
 	if it := s.remove(n); it != nil {
-		n.cur.Store(it)
+		n.cur = it
 	}
 	s.mu.Unlock()
 	c.policy.remove(n)
@@ -705,7 +704,7 @@ func (c *Cache[K, V]) applyRead(n *node[K, V]) {
 // held.
 func (c *Cache[K, V]) notifyLater(n *node[K, V], reason EvictReason) {
 	if c.onEvict != nil {
-		c.evicted = append(c.evicted, eviction[K, V]{n.key, n.cur.Load().value, reason})
+		c.evicted = append(c.evicted, eviction[K, V]{n.key(), n.cur.value, reason})
 	}
 }
 

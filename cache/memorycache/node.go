@@ -19,53 +19,54 @@ type item[K comparable, V any] struct {
 	key   K
 	value V
 	// exp is the deadline in nanoseconds on the cache's clock, 0 for none.
-	exp  int64
-	ref  atomic.Uint32
+	exp int64
+	// ref is read and written atomically once the item is published.
+	ref  uint32
 	node *node[K, V]
 }
 
 // touch sets the reference bit, writing only if it is clear, so that
 // concurrent reads of a popular item do not contend on its cache line.
 func (it *item[K, V]) touch() {
-	if it.ref.Load() == 0 {
-		it.ref.Store(1)
+	if atomic.LoadUint32(&it.ref) == 0 {
+		atomic.StoreUint32(&it.ref, 1)
 	}
 }
 
-// node is an entry as the policy sees it. key and hash never change.
-// cur is one of the entry's items: the one in the table, unless the fast
-// path of Set (Cache.replace), which takes only the shard's lock and
-// leaves the node's cache line alone, has published a newer one since;
-// shard.find returns the current one. Every other field belongs to the
-// policy and is used only under the policy lock.
+// node is an entry as the policy sees it. Its first item is part of it,
+// so that a new entry is one allocation and, while the entry has not
+// been written again, the item readers use and the fields the clock of
+// the adaptive policy walks share a cache line. The key (first.key) and
+// hash never change. cur is one of the entry's items: the one in the
+// table, unless the fast path of Set (Cache.replace), which takes only
+// the shard's lock and leaves the node's cache line alone, has published
+// a newer one since; shard.find returns the current one. cur, like every
+// other field but first, belongs to the policy and is used only under the
+// policy lock.
 type node[K comparable, V any] struct {
-	key K
-	cur atomic.Pointer[item[K, V]]
+	first      item[K, V]
+	cur        *item[K, V]
+	prev, next *node[K, V] // list links (LRU, FIFO, TinyLFU, Adaptive)
 
 	hash uint64
 	cost int64
 	// expiresAt is the deadline of cur, as the expiry heap and the TTL
 	// policy order by it.
 	expiresAt int64
-
-	prev, next *node[K, V] // list links (LRU, FIFO, TinyLFU, Adaptive)
-	seq        uint64      // last use for LFU, insertion for TTL
-	heapIdx    int         // position in the policy heap (LFU, TTL)
-	expIdx     int         // position in the expiry heap, -1 if none
-	freq       uint8       // LFU count
-	queue      uint8       // TinyLFU or Adaptive queue
-	dead       bool        // removed from the cache
+	seq       uint64 // last use for LFU, insertion for TTL
+	heapIdx   int    // position in the policy heap (LFU, TTL)
+	expIdx    int    // position in the expiry heap, -1 if none
+	freq      uint8  // LFU count
+	queue     uint8  // TinyLFU or Adaptive queue
+	dead      bool   // removed from the cache
 }
 
-// block is a new entry's node and first item in one allocation.
-type block[K comparable, V any] struct {
-	it item[K, V]
-	n  node[K, V]
-}
+// key returns the entry's key.
+func (n *node[K, V]) key() K { return n.first.key }
 
 // touch sets the reference bit of n.cur, the current item after a write
 // under the policy lock.
-func (n *node[K, V]) touch() { n.cur.Load().touch() }
+func (n *node[K, V]) touch() { n.cur.touch() }
 
 // list is a doubly linked list of nodes; front is the eviction end
 // (least recently used), back the most recent. The zero value is empty.

@@ -31,11 +31,27 @@ type table[K comparable, V any] struct {
 // slot is one entry of a shard's array: the item and its key's hash,
 // which is compared before the key itself. A nil item is an empty slot,
 // which ends a probe; the tombstone item marks a deleted one, which does
-// not. Writers store the hash before the item, so a reader that loads an
-// item sees its hash.
+// not. Once the array is published its slots are read and written
+// atomically (the methods below); before, plainly. Writers store the
+// hash before the item, so a reader that loads an item sees its hash.
 type slot[K comparable, V any] struct {
-	hash atomic.Uint64
-	it   atomic.Pointer[item[K, V]]
+	hash uint64
+	it   *item[K, V]
+}
+
+func (sl *slot[K, V]) item() *item[K, V] {
+	return (*item[K, V])(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&sl.it))))
+}
+
+func (sl *slot[K, V]) hashValue() uint64 { return atomic.LoadUint64(&sl.hash) }
+
+func (sl *slot[K, V]) setItem(it *item[K, V]) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&sl.it)), unsafe.Pointer(it))
+}
+
+func (sl *slot[K, V]) set(hash uint64, it *item[K, V]) {
+	atomic.StoreUint64(&sl.hash, hash)
+	sl.setItem(it)
 }
 
 // shard is one stripe: a linear-probing table indexed by the low bits of
@@ -79,14 +95,14 @@ func (t *table[K, V]) shard(hash uint64) *shard[K, V] {
 // header, to be published with s.head.Store.
 func newSlots[K comparable, V any](size int) (*slot[K, V], []slot[K, V]) {
 	a := make([]slot[K, V], size+1)
-	a[0].hash.Store(uint64(size - 1))
+	a[0].hash = uint64(size - 1)
 	return &a[0], a[1:]
 }
 
 // slots returns the published array. It takes no lock.
 func (s *shard[K, V]) slots() []slot[K, V] {
 	h := s.head.Load()
-	return unsafe.Slice(h, h.hash.Load()+2)[1:]
+	return unsafe.Slice(h, h.hashValue()+2)[1:]
 }
 
 // get returns the item of key, nil if none. It takes no lock and may run
@@ -96,11 +112,11 @@ func (s *shard[K, V]) get(key K, hash uint64) *item[K, V] {
 	mask := uint64(len(slots) - 1)
 	for i := hash & mask; ; i = (i + 1) & mask {
 		sl := &slots[i]
-		it := sl.it.Load()
+		it := sl.item()
 		if it == nil {
 			return nil
 		}
-		if it != s.tomb && sl.hash.Load() == hash && it.key == key {
+		if it != s.tomb && sl.hashValue() == hash && it.key == key {
 			return it
 		}
 	}
@@ -115,13 +131,12 @@ func (s *shard[K, V]) put(it *item[K, V], hash uint64) {
 	mask := uint64(len(slots) - 1)
 	for i := hash & mask; ; i = (i + 1) & mask {
 		sl := &slots[i]
-		old := sl.it.Load()
+		old := sl.item()
 		if old == nil || old == s.tomb {
 			if old == nil {
 				s.used++
 			}
-			sl.hash.Store(hash)
-			sl.it.Store(it)
+			sl.set(hash, it)
 			s.live++
 			return
 		}
@@ -134,8 +149,8 @@ func (s *shard[K, V]) swap(old, it *item[K, V], hash uint64) {
 	slots := s.slots()
 	mask := uint64(len(slots) - 1)
 	for i := hash & mask; ; i = (i + 1) & mask {
-		if sl := &slots[i]; sl.it.Load() == old {
-			sl.it.Store(it)
+		if sl := &slots[i]; sl.item() == old {
+			sl.setItem(it)
 			return
 		}
 	}
@@ -154,11 +169,11 @@ func (s *shard[K, V]) locate(n *node[K, V]) (*slot[K, V], *item[K, V]) {
 	mask := uint64(len(slots) - 1)
 	for i := n.hash & mask; ; i = (i + 1) & mask {
 		sl := &slots[i]
-		it := sl.it.Load()
+		it := sl.item()
 		if it == nil {
 			return nil, nil
 		}
-		if it != s.tomb && sl.hash.Load() == n.hash && it.node == n {
+		if it != s.tomb && sl.hashValue() == n.hash && it.node == n {
 			return sl, it
 		}
 	}
@@ -171,7 +186,7 @@ func (s *shard[K, V]) remove(n *node[K, V]) *item[K, V] {
 	if sl == nil {
 		return nil
 	}
-	sl.it.Store(s.tomb)
+	sl.setItem(s.tomb)
 	s.live--
 	if s.live == 0 {
 		// Nothing to probe past: start afresh, small.
@@ -197,17 +212,16 @@ func (s *shard[K, V]) resize() {
 	h, slots := newSlots[K, V](size)
 	mask := uint64(size - 1)
 	for j := range old {
-		it := old[j].it.Load()
+		it := old[j].item()
 		if it == nil || it == s.tomb {
 			continue
 		}
-		h := old[j].hash.Load()
+		h := old[j].hashValue()
 		i := h & mask
-		for slots[i].it.Load() != nil {
+		for slots[i].it != nil { // not published yet: plain
 			i = (i + 1) & mask
 		}
-		slots[i].hash.Store(h)
-		slots[i].it.Store(it)
+		slots[i] = slot[K, V]{h, it}
 	}
 	s.head.Store(h)
 	s.used = s.live
@@ -217,7 +231,7 @@ func (s *shard[K, V]) resize() {
 func (s *shard[K, V]) each(fn func(*item[K, V])) {
 	slots := s.slots()
 	for i := range slots {
-		if it := slots[i].it.Load(); it != nil && it != s.tomb {
+		if it := slots[i].item(); it != nil && it != s.tomb {
 			fn(it)
 		}
 	}

@@ -36,4 +36,6 @@
 // timer set to the earliest scheduled run time or lease expiry the server
 // reported. No polling interval delays a job; Options.MaxWait only bounds
 // the wait when a notification was lost while the subscription reconnected.
+// The subscriber starts with the broker's first Fetch, so a process that
+// only enqueues holds no subscription and is sent no notifications.
 package redisqueue

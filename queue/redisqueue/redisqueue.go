@@ -58,21 +58,25 @@ type Options struct {
 // queue starts a new job within milliseconds without polling.
 //
 // The zero value is not usable; call [New]. A Broker is safe for
-// concurrent use. It starts one goroutine (the notification subscriber),
-// which Close stops; Close does not close the client.
+// concurrent use. Its first Fetch starts one goroutine (the notification
+// subscriber), which Close stops; a broker that only enqueues neither
+// starts it nor receives notifications. Close does not close the client.
 type Broker struct {
-	rdb    redis.UniversalClient
-	opts   Options
-	notify string // channel
+	rdb       redis.UniversalClient
+	opts      Options
+	notify    string // channel
+	notifyArg any    // notify, boxed once for enqueueOne's arguments
+	plain     *plainOptions
 
-	mu      sync.Mutex
-	closed  bool
-	signal  chan struct{}
-	done    chan struct{}
-	quit    chan struct{}
-	pubsub  *redis.PubSub
-	tokenNo uint64
-	inst    string // random per broker, in lease tokens
+	mu        sync.Mutex
+	closed    bool
+	listening bool // the subscriber has started
+	signal    chan struct{}
+	done      chan struct{}
+	quit      chan struct{}
+	pubsub    *redis.PubSub
+	tokenNo   uint64
+	inst      string // random per broker, in lease tokens
 
 	keyCache sync.Map // queue name -> keys, built once per queue
 	known    sync.Map // queue names this broker has added to the queues set
@@ -85,7 +89,7 @@ var (
 	_ queue.TickClaimer = (*Broker)(nil)
 )
 
-// New returns a Broker over rdb and starts its notification subscriber.
+// New returns a Broker over rdb. It does not contact the server.
 func New(rdb redis.UniversalClient, opts Options) (*Broker, error) {
 	if rdb == nil {
 		return nil, errors.New("redisqueue: New needs a client")
@@ -121,18 +125,41 @@ func New(rdb redis.UniversalClient, opts Options) (*Broker, error) {
 		quit:   make(chan struct{}),
 		inst:   hex.EncodeToString(inst[:]),
 	}
-	b.pubsub = rdb.Subscribe(context.Background(), b.notify)
-	go b.listen()
+	b.notifyArg = b.notify
+	b.plain = newPlainOptions()
 	return b, nil
 }
 
-// listen wakes waiting fetches on every notification, and after the
-// subscription reconnects (a notification may have been missed).
+// startListener starts the subscriber on the first Fetch; b.mu is held.
+// Fetch reads the queues after it took the current signal, and listen
+// wakes it once the subscription is confirmed, so a job enqueued before
+// the subscription took effect is not waited for.
+func (b *Broker) startListener() {
+	if !b.listening {
+		b.listening = true
+		go b.listen()
+	}
+}
+
+// listen subscribes, then wakes waiting fetches on every notification,
+// once the subscription is confirmed, and after it reconnects (a
+// notification may have been missed).
 func (b *Broker) listen() {
 	defer close(b.done)
+	// Subscribing dials, so it is done here rather than under b.mu. An
+	// error is seen again by Receive, which retries.
+	pubsub := b.rdb.Subscribe(context.Background(), b.notify)
+	b.mu.Lock()
+	closed := b.closed
+	b.pubsub = pubsub
+	b.mu.Unlock()
+	if closed { // Close ran before pubsub was set
+		_ = pubsub.Close()
+		return
+	}
 	backoff := 50 * time.Millisecond
 	for {
-		msg, err := b.pubsub.Receive(context.Background())
+		msg, err := pubsub.Receive(context.Background())
 		if err != nil {
 			// go-redis reconnects on the next Receive; wake fetchers so
 			// they ask the server instead of trusting a lost message, and
@@ -177,8 +204,15 @@ func (b *Broker) Close() error {
 	b.closed = true
 	close(b.signal)
 	close(b.quit)
+	listening, pubsub := b.listening, b.pubsub
 	b.mu.Unlock()
-	err := b.pubsub.Close()
+	if !listening {
+		return nil
+	}
+	var err error
+	if pubsub != nil { // else listen closes it
+		err = pubsub.Close()
+	}
 	<-b.done
 	return err
 }
@@ -197,6 +231,12 @@ type keys struct {
 	fixed   []string // KEYS of the scripts, in the documented order
 	jobs    string   // prefix of job hashes
 	uniques string   // prefix of unique-key locks
+
+	// The arguments enqueueOne passes on every call, boxed once so that
+	// building its argument list does not allocate them again.
+	name      any    // the queue's name
+	ready     [3]any // pending lists by 1 - priority: high, normal, low
+	scheduled any
 }
 
 // hotKeys is keys for the calls a job's life makes (enqueue, fetch, ack,
@@ -213,7 +253,7 @@ func (b *Broker) hotKeys(q string) keys {
 
 func (b *Broker) keys(q string) keys {
 	base := b.opts.Prefix + "{" + q + "}:"
-	return keys{
+	k := keys{
 		fixed: []string{
 			base + "pending:high", base + "pending:normal", base + "pending:low",
 			base + "scheduled", base + "retry", base + "active",
@@ -221,7 +261,11 @@ func (b *Broker) keys(q string) keys {
 		},
 		jobs:    base + "j:",
 		uniques: base + "u:",
+		name:    q,
 	}
+	k.ready = [3]any{k.fixed[0], k.fixed[1], k.fixed[2]}
+	k.scheduled = k.fixed[3]
+	return k
 }
 
 func (b *Broker) queuesKey() string { return b.opts.Prefix + "queues" }
@@ -240,18 +284,26 @@ type options struct {
 
 func validQueue(q string) bool { return q != "" && !strings.ContainsAny(q, "{}") }
 
+func validJob(j *queue.Job) bool {
+	return j != nil && j.Type != "" && validQueue(j.Queue) && j.MaxRetries >= 0 &&
+		j.Priority >= queue.PriorityLow && j.Priority <= queue.PriorityHigh
+}
+
 // Enqueue stores jobs, grouping them by queue: one script per queue, all in
-// one pipeline (one round trip).
+// one pipeline (one round trip). A single job of a queue this broker has
+// enqueued into before takes a leaner script of its own.
 func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 	if err := b.check(); err != nil {
 		return err
+	}
+	if len(jobs) == 1 && validJob(jobs[0]) && b.isKnown(jobs[0].Queue) {
+		return b.enqueueOne(ctx, jobs[0])
 	}
 	errs := make([]error, len(jobs))
 	byQueue := map[string][]int{}
 	var order []string
 	for i, j := range jobs {
-		if j == nil || j.Type == "" || !validQueue(j.Queue) || j.MaxRetries < 0 ||
-			j.Priority < queue.PriorityLow || j.Priority > queue.PriorityHigh {
+		if !validJob(j) {
 			errs[i] = queue.ErrInvalidJob
 			continue
 		}
@@ -273,19 +325,11 @@ func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 		args = append(args, k.jobs, k.uniques, b.notify, q)
 		for _, i := range byQueue[q] {
 			j := jobs[i]
-			meta, err := encodeOptions(j)
+			meta, err := b.optionsArg(j)
 			if err != nil {
-				return fmt.Errorf("redisqueue: encoding job %s: %w", j.ID, err)
+				return err
 			}
-			var runAt int64
-			if !j.RunAt.IsZero() {
-				runAt = j.RunAt.UnixMilli()
-			}
-			uf := j.UniqueFor.Milliseconds()
-			if j.UniqueKey != "" && uf < 1 {
-				uf = 1
-			}
-			args = append(args, j.ID, j.Type, j.Payload, meta, j.Priority, runAt, j.UniqueKey, uf)
+			args = append(args, j.ID, j.Type, j.Payload, meta, j.Priority, runAtMs(j), j.UniqueKey, uniqueMs(j))
 		}
 		argsByQueue[qi] = args
 	}
@@ -294,12 +338,12 @@ func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 	if len(order) == 1 && b.isKnown(order[0]) {
 		// The common case, one known queue: a plain script call, which
 		// costs less than a pipeline of one.
-		cmds[0] = enqueueScript.Run(ctx, b.rdb, b.hotKeys(order[0]).fixed, argsByQueue[0]...)
+		cmds[0] = enqueueScript.Run(ctx, b.rdb, b.hotKeys(order[0]).fixed[:4], argsByQueue[0]...)
 		err = cmds[0].Err()
 	} else {
 		err = b.pipelined(ctx, func(pipe redis.Pipeliner) {
 			for qi, q := range order {
-				cmds[qi] = enqueueScript.EvalSha(ctx, pipe, b.hotKeys(q).fixed, argsByQueue[qi]...)
+				cmds[qi] = enqueueScript.EvalSha(ctx, pipe, b.hotKeys(q).fixed[:4], argsByQueue[qi]...)
 				if !b.isKnown(q) {
 					pipe.SAdd(ctx, b.queuesKey(), q)
 				}
@@ -334,6 +378,82 @@ func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 	return queue.BatchErr(errs)
 }
 
+// enqueueOne stores one valid job of a known queue with enqueueOneScript:
+// the Enqueue a [queue.Client] makes for each job, so it does the least
+// work per call, on the server and here.
+func (b *Broker) enqueueOne(ctx context.Context, j *queue.Job) error {
+	if j.ID == "" {
+		j.ID = newID()
+	}
+	meta, err := b.optionsArg(j)
+	if err != nil {
+		return err
+	}
+	k := b.hotKeys(j.Queue)
+	args := make([]any, 0, 3+4+9)
+	if j.UniqueKey == "" {
+		args = append(args, "evalsha", enqueueOneSha, 3, k.jobs+j.ID, k.ready[1-j.Priority], k.scheduled)
+	} else {
+		args = append(args, "evalsha", enqueueOneSha, 4, k.jobs+j.ID, k.ready[1-j.Priority], k.scheduled, k.uniques+j.UniqueKey)
+	}
+	args = append(args, j.ID, j.Type, j.Payload, meta, j.Priority, runAtMs(j), uniqueMs(j), b.notifyArg, k.name)
+	cmd := redis.NewCmd(ctx, args...)
+	cmd.SetFirstKeyPos(3)
+	if err := b.rdb.Process(ctx, cmd); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		// The server lost the script (a restart, SCRIPT FLUSH): send its
+		// source, which loads it again.
+		args[0], args[1] = "eval", enqueueOneSrc
+		cmd = redis.NewCmd(ctx, args...)
+		cmd.SetFirstKeyPos(3)
+		_ = b.rdb.Process(ctx, cmd)
+	}
+	res, err := cmd.Int64()
+	if err != nil {
+		return fmt.Errorf("redisqueue: enqueue: %w", err)
+	}
+	switch {
+	case res > 0:
+		j.EnqueuedAt = time.UnixMilli(res)
+		return nil
+	case res == 0:
+		err = fmt.Errorf("%w: unique key %q", queue.ErrDuplicate, j.UniqueKey)
+	default:
+		err = fmt.Errorf("%w: job ID %q exists", queue.ErrDuplicate, j.ID)
+	}
+	return &queue.BatchError{Errs: []error{err}}
+}
+
+// optionsArg is a valid job's encoded options as a script argument: for
+// most jobs, one encoded and boxed in advance.
+func (b *Broker) optionsArg(j *queue.Job) (any, error) {
+	if j.MaxRetries <= maxPlainRetries && plain(j) {
+		return b.plain[1-j.Priority][j.MaxRetries], nil
+	}
+	m, err := encodeOptions(j)
+	if err != nil {
+		return nil, fmt.Errorf("redisqueue: encoding job %s: %w", j.ID, err)
+	}
+	return m, nil
+}
+
+// runAtMs is the job's run time for the enqueue scripts: 0 for now.
+func runAtMs(j *queue.Job) int64 {
+	if j.RunAt.IsZero() {
+		return 0
+	}
+	return j.RunAt.UnixMilli()
+}
+
+// uniqueMs is the job's unique window for the enqueue scripts, at least
+// 1ms when it has a unique key (PX takes no 0).
+func uniqueMs(j *queue.Job) int64 {
+	uf := j.UniqueFor.Milliseconds()
+	if j.UniqueKey != "" && uf < 1 {
+		uf = 1
+	}
+	return uf
+}
+
 // isKnown reports whether this broker has added q to the set of queues
 // (which only grows), so that enqueues need not add it again.
 func (b *Broker) isKnown(q string) bool {
@@ -341,30 +461,58 @@ func (b *Broker) isKnown(q string) bool {
 	return ok
 }
 
-// encodeOptions encodes a job's enqueue-time settings. A job that sets
-// only a priority and a retry count, as most do, is written by hand: the
-// same JSON that encoding/json writes, at a fraction of the cost.
+// encodeOptions encodes a job's enqueue-time settings. A plain job is
+// written by hand: the same JSON that encoding/json writes, at a fraction
+// of the cost.
 func encodeOptions(j *queue.Job) ([]byte, error) {
-	if j.Timeout != 0 || j.UniqueKey != "" || j.UniqueFor != 0 || !j.RunAt.IsZero() || j.Tags != nil || j.Meta != nil {
+	if !plain(j) {
 		return json.Marshal(options{
 			Priority: j.Priority, MaxRetries: j.MaxRetries, Timeout: j.Timeout,
 			UniqueKey: j.UniqueKey, UniqueFor: j.UniqueFor, RunAt: j.RunAt, Tags: j.Tags, Meta: j.Meta,
 		})
 	}
+	return encodePlain(j.Priority, j.MaxRetries), nil
+}
+
+// plain reports whether a job sets only a priority and a retry count, as
+// most do.
+func plain(j *queue.Job) bool {
+	return j.Timeout == 0 && j.UniqueKey == "" && j.UniqueFor == 0 && j.RunAt.IsZero() && j.Tags == nil && j.Meta == nil
+}
+
+func encodePlain(priority, retries int) []byte {
 	out := make([]byte, 0, 24)
 	out = append(out, '{')
-	if j.Priority != 0 {
+	if priority != 0 {
 		out = append(out, `"p":`...)
-		out = strconv.AppendInt(out, int64(j.Priority), 10)
+		out = strconv.AppendInt(out, int64(priority), 10)
 	}
-	if j.MaxRetries != 0 {
+	if retries != 0 {
 		if len(out) > 1 {
 			out = append(out, ',')
 		}
 		out = append(out, `"r":`...)
-		out = strconv.AppendInt(out, int64(j.MaxRetries), 10)
+		out = strconv.AppendInt(out, int64(retries), 10)
 	}
-	return append(out, '}'), nil
+	return append(out, '}')
+}
+
+// plainOptions holds the encoded options of plain jobs with up to
+// maxPlainRetries retries, by 1 - priority and retry count, boxed for
+// enqueueOne's arguments: most jobs are plain, with the client's default
+// retry count.
+type plainOptions [3][maxPlainRetries + 1]any
+
+const maxPlainRetries = 32
+
+func newPlainOptions() *plainOptions {
+	var o plainOptions
+	for p := range o {
+		for r := range o[p] {
+			o[p][r] = encodePlain(1-p, r)
+		}
+	}
+	return &o
 }
 
 // cmdsFailed reports whether any script call failed (a pipeline error may
@@ -391,6 +539,7 @@ func (b *Broker) Fetch(ctx context.Context, req queue.FetchRequest) ([]*queue.Le
 			b.mu.Unlock()
 			return nil, queue.ErrClosed
 		}
+		b.startListener()
 		signal := b.signal
 		b.mu.Unlock()
 
@@ -434,7 +583,11 @@ func (b *Broker) fetchOnce(ctx context.Context, req queue.FetchRequest) ([]*queu
 			continue
 		}
 		k := b.hotKeys(q)
-		res, err := fetchScript.Run(ctx, b.rdb, k.fixed, k.jobs, want, req.Lease.Milliseconds(), b.token(), promoteBatch).Slice()
+		tok := b.token()
+		res, err := fetchScript.Run(ctx, b.rdb, k.fixed, k.jobs, want, req.Lease.Milliseconds(), tok, promoteBatch).Slice()
+		if err == nil && (len(res) < 3 || (len(res)-3)%6 != 0) {
+			err = fmt.Errorf("fetch returned %d fields", len(res))
+		}
 		if err != nil {
 			if len(leases) > 0 {
 				// Keep what was leased; the caller runs it. The failed
@@ -443,42 +596,99 @@ func (b *Broker) fetchOnce(ctx context.Context, req queue.FetchRequest) ([]*queu
 			}
 			return nil, 0, fmt.Errorf("redisqueue: fetch: %w", err)
 		}
-		now, next := res[0].(int64), res[1].(int64)
+		now, next, expires := res[0].(int64), res[1].(int64), time.UnixMilli(res[2].(int64))
 		if next >= 0 {
 			if d := time.Duration(next-now+1) * time.Millisecond; wait == 0 || d < wait {
 				wait = d
 			}
 		}
-		for _, raw := range res[2].([]any) {
-			l, err := decodeLease(q, raw.([]any))
+		for n, f := 1, res[3:]; len(f) >= 6; n, f = n+1, f[6:] {
+			j, err := decodeJob(q, f[:6])
 			if err != nil {
 				return leases, 0, err
 			}
-			leases = append(leases, l)
+			leases = append(leases, &queue.Lease{Job: j, Token: tok + strconv.Itoa(n), Expires: expires})
 		}
 	}
 	return leases, wait, nil
 }
 
-func decodeLease(q string, f []any) (*queue.Lease, error) {
-	if len(f) != 8 {
-		return nil, fmt.Errorf("redisqueue: fetch returned %d fields", len(f))
-	}
+// decodeJob decodes a leased job's fields: id, attempt, type, payload,
+// options, last error.
+func decodeJob(q string, f []any) (*queue.Job, error) {
 	str := func(i int) string { s, _ := f[i].(string); return s }
-	num := func(i int) int64 { n, _ := f[i].(int64); return n }
+	attempt, _ := f[1].(int64)
+	j := &queue.Job{ID: str(0), Type: str(2), Queue: q, Payload: []byte(str(3)), Attempt: int(attempt), LastError: str(5)}
+	if err := decodeOptions(j, str(4)); err != nil {
+		return nil, fmt.Errorf("redisqueue: job %s options: %w", j.ID, err)
+	}
+	return j, nil
+}
+
+// decodeOptions sets j's enqueue-time settings from their encoding. The
+// plain encodings that encodePlain writes are read by hand.
+func decodeOptions(j *queue.Job, m string) error {
+	if p, r, ok := decodePlain(m); ok {
+		j.Priority, j.MaxRetries = p, r
+		return nil
+	}
+	if m == "" {
+		return nil
+	}
 	var o options
-	if m := str(5); m != "" {
-		if err := json.Unmarshal([]byte(m), &o); err != nil {
-			return nil, fmt.Errorf("redisqueue: job %s options: %w", str(0), err)
+	if err := json.Unmarshal([]byte(m), &o); err != nil {
+		return err
+	}
+	j.Priority, j.RunAt, j.MaxRetries, j.Timeout = o.Priority, o.RunAt, o.MaxRetries, o.Timeout
+	j.UniqueKey, j.UniqueFor, j.Tags, j.Meta = o.UniqueKey, o.UniqueFor, o.Tags, o.Meta
+	return nil
+}
+
+// decodePlain reads {}, {"p":P}, {"r":R} and {"p":P,"r":R}, with P and R
+// integers of at most four digits (P may be negative), and reports false
+// for anything else.
+func decodePlain(m string) (priority, retries int, ok bool) {
+	rest, ok := strings.CutPrefix(m, "{")
+	if !ok {
+		return 0, 0, false
+	}
+	if v, ok := strings.CutPrefix(rest, `"p":`); ok {
+		if priority, rest, ok = plainInt(v); !ok {
+			return 0, 0, false
+		}
+		if rest != "}" {
+			if rest, ok = strings.CutPrefix(rest, ","); !ok {
+				return 0, 0, false
+			}
 		}
 	}
-	j := &queue.Job{
-		ID: str(0), Type: str(3), Queue: q, Payload: []byte(str(4)),
-		Priority: o.Priority, RunAt: o.RunAt, MaxRetries: o.MaxRetries, Timeout: o.Timeout,
-		UniqueKey: o.UniqueKey, UniqueFor: o.UniqueFor, Tags: o.Tags, Meta: o.Meta,
-		Attempt: int(num(2)), LastError: str(6),
+	if v, ok := strings.CutPrefix(rest, `"r":`); ok {
+		if retries, rest, ok = plainInt(v); !ok {
+			return 0, 0, false
+		}
 	}
-	return &queue.Lease{Job: j, Token: str(1), Expires: time.UnixMilli(num(7))}, nil
+	return priority, retries, rest == "}"
+}
+
+// plainInt reads an optionally negative integer of one to four digits
+// from the start of s.
+func plainInt(s string) (n int, rest string, ok bool) {
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	i := 0
+	for i < len(s) && i < 5 && s[i] >= '0' && s[i] <= '9' {
+		n = n*10 + int(s[i]-'0')
+		i++
+	}
+	if i == 0 || i > 4 {
+		return 0, s, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, s[i:], true
 }
 
 // token returns a lease-token prefix unique to this call.
@@ -572,15 +782,17 @@ func (b *Broker) Ack(ctx context.Context, outcomes []queue.Outcome) error {
 	argsByQueue := make([][]any, len(order))
 	for qi, q := range order {
 		k := b.hotKeys(q)
-		args := []any{k.jobs, retention, b.opts.MaxFinished, b.notify, q}
+		args := make([]any, 0, 5+7*len(by[q]))
+		args = append(args, k.jobs, retention, b.opts.MaxFinished, b.notifyArg, k.name)
 		for _, i := range by[q] {
 			o := outcomes[i]
 			var kind string
+			var retryAt int64 // boxed without allocating unless set
 			switch o.Kind {
 			case queue.Done:
 				kind = "done"
 			case queue.Retry:
-				kind = "retry"
+				kind, retryAt = "retry", o.RetryAt.UnixMilli()
 			case queue.Dead:
 				kind = "dead"
 			case queue.Release:
@@ -592,7 +804,7 @@ func (b *Broker) Ack(ctx context.Context, outcomes []queue.Outcome) error {
 			if o.Result != nil {
 				has = "1"
 			}
-			args = append(args, o.Lease.Job.ID, o.Lease.Token, kind, o.RetryAt.UnixMilli(), o.Error, o.Result, has)
+			args = append(args, o.Lease.Job.ID, o.Lease.Token, kind, retryAt, o.Error, o.Result, has)
 		}
 		argsByQueue[qi] = args
 	}
@@ -672,7 +884,7 @@ func (b *Broker) Resume(ctx context.Context, q string) error {
 	return err
 }
 
-var allScripts = []*redis.Script{enqueueScript, fetchScript, ackScript, extendScript, moveScript}
+var allScripts = []*redis.Script{enqueueOneScript, enqueueScript, fetchScript, ackScript, extendScript, moveScript}
 
 // loadScripts loads every script into the server's cache (each master's,
 // on a cluster), so that pipelines can call them by digest.

@@ -7,21 +7,24 @@ import "github.com/redis/go-redis/v9"
 // so the broker works on Redis Cluster; times are the server's (TIME), so
 // that instances with drifting clocks agree on leases and run times.
 //
-// Fixed keys come in KEYS in this order (see queueKeys):
+// Except for enqueueOneScript, which names its own, the scripts take the
+// fixed keys in KEYS in this order (see Broker.keys), or a first part of
+// them:
 //
 //	1 pending:high  2 pending:normal  3 pending:low  4 scheduled  5 retry
 //	6 active  7 completed  8 archived  9 paused  10 stats
 //
-// ARGV[1] is the prefix of the queue's job hashes; a job hash holds
+// and ARGV[1] is the prefix of the queue's job hashes; a job hash holds
 //
 //	t type   d payload   m encoded options   p priority (1, 0, -1)
-//	a attempt   e last error   s state   k lease token   c enqueued at (ms)
+//	a attempt (absent until the first lease)   e last error   s state
+//	k lease token   c enqueued at (ms)
 //	n next run (ms)   f finished at (ms)   r result
 //
-// Job hashes are named inside the scripts (their IDs are only known
-// there); they carry the same hash tag as KEYS.
+// Scripts other than enqueueOneScript name job hashes inside (their IDs
+// are only known there); they carry the same hash tag as KEYS.
 
-// common is prepended to every script.
+// common is prepended to the scripts that use its helpers.
 const common = `
 local function now_ms()
   local t = redis.call('TIME')
@@ -44,22 +47,55 @@ local function bulk(cmd, key, list)
 end
 `
 
-// enqueueScript: ARGV[2] unique-key prefix, ARGV[3] notify channel,
-// ARGV[4] queue name, then per job: id, type, payload, options, priority,
-// run-at ms (0 = now), unique key, unique window ms.
+// enqueueOneScript stores one job: the common call, kept to the least
+// work per job. KEYS: 1 the job's hash, 2 the pending list of its
+// priority, 3 scheduled, 4 its unique-key lock when it has a unique key.
+// ARGV: 1 id, 2 type, 3 payload, 4 options, 5 priority, 6 run-at ms (0 =
+// now), 7 unique window ms, 8 notify channel, 9 queue name.
+// Returns the server's time in ms when stored, 0 when the unique key is
+// held, -1 when the ID exists. Like enqueueScript it notifies waiting
+// fetches of every job it stores.
+const enqueueOneSrc = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if KEYS[4] and not redis.call('SET', KEYS[4], ARGV[1], 'NX', 'PX', ARGV[7]) then return 0 end
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local at = tonumber(ARGV[6])
+if at > now then
+  redis.call('HSET', KEYS[1], 't', ARGV[2], 'd', ARGV[3], 'm', ARGV[4], 'p', ARGV[5], 'c', now, 's', 'scheduled', 'n', at)
+  redis.call('ZADD', KEYS[3], at, ARGV[1])
+else
+  redis.call('HSET', KEYS[1], 't', ARGV[2], 'd', ARGV[3], 'm', ARGV[4], 'p', ARGV[5], 'c', now, 's', 'pending')
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+end
+redis.call('PUBLISH', ARGV[8], ARGV[9])
+return now
+`
+
+var (
+	enqueueOneScript     = redis.NewScript(enqueueOneSrc)
+	enqueueOneSha    any = enqueueOneScript.Hash() // boxed once, for enqueueOne
+)
+
+// enqueueScript stores a batch of jobs. KEYS: 1 to 3 the pending lists, 4
+// scheduled. ARGV[1] job hash prefix, ARGV[2] unique-key prefix, ARGV[3]
+// notify channel, ARGV[4] queue name, then per job: id, type, payload,
+// options, priority, run-at ms (0 = now), unique key, unique window ms.
 // Returns {now, status...}: 1 stored, 0 unique key held, -1 ID exists.
 // It notifies waiting fetches of ready jobs, and of scheduled ones so that
 // they set their timers to the new earliest run time. (Notifying only when
 // the queue was empty saves a PUBLISH, but a fetcher of another process
 // that lost the race for the job that woke it would then sleep until
 // MaxWait while jobs pile up behind it.) Ready jobs are pushed once per
-// list at the end, in order.
-var enqueueScript = redis.NewScript(common + `
-local now = now_ms()
+// list at the end, in order. A job hash gets no attempt field until its
+// first lease: a missing one reads as 0.
+var enqueueScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local jp, up = ARGV[1], ARGV[2]
 local out = {now}
-local notify = false
-local push = {['1'] = {}, ['0'] = {}, ['-1'] = {}}
+local sched = false
+local push = {{}, {}, {}} -- by list: high, normal, low
 for i = 5, #ARGV, 8 do
   local id, uk = ARGV[i], ARGV[i+6]
   local jk = jp .. id
@@ -70,33 +106,37 @@ for i = 5, #ARGV, 8 do
   else
     local p, at = ARGV[i+4], tonumber(ARGV[i+5])
     if at > now then
-      redis.call('HSET', jk, 't', ARGV[i+1], 'd', ARGV[i+2], 'm', ARGV[i+3], 'p', p, 'a', 0, 'c', now, 's', 'scheduled', 'n', at)
+      redis.call('HSET', jk, 't', ARGV[i+1], 'd', ARGV[i+2], 'm', ARGV[i+3], 'p', p, 'c', now, 's', 'scheduled', 'n', at)
       redis.call('ZADD', KEYS[4], at, id)
-      notify = true -- waiting fetches re-arm their timers
+      sched = true -- waiting fetches re-arm their timers
     else
-      redis.call('HSET', jk, 't', ARGV[i+1], 'd', ARGV[i+2], 'm', ARGV[i+3], 'p', p, 'a', 0, 'c', now, 's', 'pending')
-      local l = push[p] or push['0']
+      redis.call('HSET', jk, 't', ARGV[i+1], 'd', ARGV[i+2], 'm', ARGV[i+3], 'p', p, 'c', now, 's', 'pending')
+      local l = push[p == '1' and 1 or p == '-1' and 3 or 2]
       l[#l+1] = id
     end
     out[#out+1] = 1
   end
 end
-for _, p in ipairs({'1', '0', '-1'}) do
-  if #push[p] > 0 then
-    bulk('RPUSH', list_for(p), push[p])
-    notify = true
+local ready = false
+for l = 1, 3 do
+  local ids = push[l]
+  for i = 1, #ids, 1000 do
+    redis.call('RPUSH', KEYS[l], unpack(ids, i, math.min(i + 999, #ids)))
+    ready = true
   end
 end
-if notify then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+if ready or sched then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return out
 `)
 
 // fetchScript: ARGV[2] max, ARGV[3] lease ms, ARGV[4] token prefix,
 // ARGV[5] how many due jobs to promote per call.
-// Returns {now, next, jobs}: next is the earliest time (ms) a waiting job
-// becomes due or a lease expires (-1 when none, and when jobs were leased:
-// the caller only waits when none were); each job is
-// {id, token, attempt, type, payload, options, last error, expires}.
+// Returns {now, next, expires, job fields...}: next is the earliest time
+// (ms) a waiting job becomes due or a lease expires (-1 when none, and
+// when jobs were leased: the caller only waits when none were); expires
+// is when the new leases expire. Each leased job adds six fields, flat:
+// id, attempt, type, payload, options, last error; the n-th job's lease
+// token is the token prefix followed by n.
 var fetchScript = redis.NewScript(common + `
 local now = now_ms()
 local jp = ARGV[1]
@@ -121,10 +161,11 @@ for _, id in ipairs(expired) do
     redis.call('LPUSH', list_for(p), id)
   end
 end
-local jobs = {}
+local expires = now + tonumber(ARGV[3])
+local out = {now, -1, expires}
+local n = 0
 if redis.call('EXISTS', KEYS[9]) == 0 then
   local want = tonumber(ARGV[2])
-  local expires = now + tonumber(ARGV[3])
   local active = {}
   for l = 1, 3 do
     if want <= 0 then break end
@@ -134,12 +175,13 @@ if redis.call('EXISTS', KEYS[9]) == 0 then
         local jk = jp .. id
         local f = redis.call('HMGET', jk, 's', 'a', 't', 'd', 'm', 'e')
         if f[1] == 'pending' then
-          local tok = ARGV[4] .. (#jobs + 1)
+          n = n + 1
           local a = (tonumber(f[2]) or 0) + 1
-          redis.call('HSET', jk, 's', 'active', 'k', tok, 'a', a)
+          redis.call('HSET', jk, 's', 'active', 'k', ARGV[4] .. n, 'a', a)
           active[#active+1] = expires
           active[#active+1] = id
-          jobs[#jobs+1] = {id, tok, a, f[3] or '', f[4] or '', f[5] or '', f[6] or '', expires}
+          local o = #out
+          out[o+1], out[o+2], out[o+3], out[o+4], out[o+5], out[o+6] = id, a, f[3] or '', f[4] or '', f[5] or '', f[6] or ''
           want = want - 1
         end
       end
@@ -147,8 +189,8 @@ if redis.call('EXISTS', KEYS[9]) == 0 then
   end
   bulk('ZADD', KEYS[6], active)
 end
-local nxt = -1
-if #jobs == 0 then
+if n == 0 then
+  local nxt = -1
   for _, z in ipairs({KEYS[4], KEYS[5], KEYS[6]}) do
     local first = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
     if first[2] then
@@ -156,8 +198,9 @@ if #jobs == 0 then
       if nxt < 0 or s < nxt then nxt = s end
     end
   end
+  out[2] = nxt
 end
-return {now, nxt, jobs}
+return out
 `)
 
 // ackScript: ARGV[2] retention ms (0 keeps no completed job), ARGV[3]

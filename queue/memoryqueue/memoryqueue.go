@@ -2,9 +2,9 @@ package memoryqueue
 
 import (
 	"cmp"
-	"container/heap"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -39,6 +39,12 @@ type Options struct {
 // It suits tests and single-process applications. It also implements
 // [queue.Inspector], [queue.Pauser] and [queue.TickClaimer].
 //
+// Enqueue stores a copy of each job, so the caller may reuse or change its
+// Jobs afterwards. Fetch does not copy: a lease carries the broker's own
+// Job, which the broker never changes once handed out (a later attempt,
+// retry or release works on a new copy), so the lease holder must treat it
+// as read-only, as [queue.Job] says of every leased job.
+//
 // The zero value is not usable; call [New]. A Broker is safe for
 // concurrent use and starts no goroutine; Close wakes every waiting Fetch.
 type Broker struct {
@@ -48,7 +54,8 @@ type Broker struct {
 	closed    bool
 	seq       uint64
 	leases    uint64 // leases granted, numbering lease tokens
-	jobs      map[string]*entry
+	jobs      index
+	active    map[uint64]*entry // leased entries by lease number
 	queues    map[string]*queueState
 	waiting   timeHeap // scheduled and retrying jobs, by run time
 	leased    timeHeap // active jobs, by lease expiry
@@ -60,23 +67,72 @@ type Broker struct {
 	signal    chan struct{} // closed and replaced when jobs become ready
 }
 
+// entry is the broker's record of a job.
+//
+// Who owns what: Enqueue copies the caller's Job into the entry (own), so
+// that storing a job takes one allocation and the caller keeps its Job. A
+// lease hands out job itself rather than a copy, and from then on the
+// broker treats that Job as read-only: when it must change a field (the
+// next attempt, a retry's error, a release) it changes a fresh copy (see
+// writable). So a job that runs once and succeeds is never copied again,
+// and a worker holding an old lease never sees a field change under it.
 type entry struct {
-	job      *queue.Job
-	state    queue.State
-	at       time.Time // run time (waiting) or lease expiry (leased)
-	seq      uint64    // readiness order
-	index    int       // position in the time heap holding it, or -1
+	job      *queue.Job // the current version: own, or a later copy
+	own      queue.Job  // the first version, allocated with the entry
+	q        *queueState
+	state    state
+	shared   bool      // job has been handed out with a lease
 	ready    bool      // in its queue's ready FIFOs
 	readyGen uint32    // generation of its live FIFO slot
-	token    string
+	index    int       // position in the time heap holding it, or -1
+	at       time.Time // run time (waiting) or lease expiry (leased)
+	seq      uint64    // readiness order
+	lease    uint64    // number of its live lease while active, else 0
+	hash     uint64    // hash of the job's ID in Broker.jobs
 	finished time.Time
 	result   []byte
 }
 
+// state is a job's [queue.State] as an index, so that counting states
+// costs no map access on the hot path.
+type state uint8
+
+const (
+	stateNone state = iota
+	statePending
+	stateScheduled
+	stateActive
+	stateRetry
+	stateCompleted
+	stateArchived
+	numStates
+)
+
+// stateNames maps a state to its [queue.State]; [queue.States] lists them
+// in the same order.
+var stateNames = [numStates]queue.State{
+	"", queue.StatePending, queue.StateScheduled, queue.StateActive, queue.StateRetry,
+	queue.StateCompleted, queue.StateArchived,
+}
+
+func (s state) String() string { return string(stateNames[s]) }
+
+// stateOf returns the state named s, or stateNone for a name it does not
+// know.
+func stateOf(s queue.State) state {
+	for i, n := range stateNames {
+		if i > 0 && n == s {
+			return state(i)
+		}
+	}
+	return stateNone
+}
+
 type queueState struct {
+	name      string
 	ready     readyQueue
 	paused    bool
-	counts    map[queue.State]int
+	counts    [numStates]int
 	processed int64
 	failed    int64
 }
@@ -104,7 +160,8 @@ func New(opts Options) (*Broker, error) {
 	}
 	return &Broker{
 		opts:    opts,
-		jobs:    map[string]*entry{},
+		jobs:    newIndex(),
+		active:  map[uint64]*entry{},
 		queues:  map[string]*queueState{},
 		unique:  map[string]time.Time{},
 		ticks:   map[string]time.Time{},
@@ -125,43 +182,68 @@ func (b *Broker) Close() error {
 	return nil
 }
 
-// Enqueue stores copies of jobs.
+// Enqueue stores copies of jobs: a caller's later change to a Job it
+// enqueued does not reach the stored job. It sets ID (when empty) and
+// EnqueuedAt on the caller's Jobs.
 func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
+	var errs []error // made at the first failure
+	fail := func(i int, err error) {
+		if errs == nil {
+			errs = make([]error, len(jobs))
+		}
+		errs[i] = err
+	}
+	// Check and copy the jobs before taking the lock, so that fetches and
+	// acknowledgements wait only for the part that needs it.
+	entries := make([]*entry, len(jobs))
+	for i, src := range jobs {
+		if src == nil || src.Type == "" || src.Queue == "" || src.MaxRetries < 0 || src.Priority < queue.PriorityLow || src.Priority > queue.PriorityHigh {
+			fail(i, queue.ErrInvalidJob)
+			continue
+		}
+		e := &entry{index: -1}
+		e.job = &e.own
+		copyJob(e.job, src)
+		if e.job.ID == "" {
+			e.job.ID = uuid.NewString()
+		}
+		e.hash = b.jobs.hash(e.job.ID)
+		entries[i] = e
+	}
+
 	if err := b.lock(ctx); err != nil {
 		return err
 	}
 	defer b.mu.Unlock()
 	now := b.opts.Now()
-	errs := make([]error, len(jobs))
 	woke := false
-	for i, src := range jobs {
-		if src == nil || src.Type == "" || src.Queue == "" || src.MaxRetries < 0 || src.Priority < queue.PriorityLow || src.Priority > queue.PriorityHigh {
-			errs[i] = queue.ErrInvalidJob
+	var q *queueState
+	for i, e := range entries {
+		if e == nil {
 			continue
 		}
-		if src.UniqueKey != "" {
-			if until, held := b.unique[uniqueKey(src)]; held && now.Before(until) {
-				errs[i] = fmt.Errorf("%w: unique key %q", queue.ErrDuplicate, src.UniqueKey)
+		j := e.job
+		if j.UniqueKey != "" {
+			if until, held := b.unique[uniqueKey(j)]; held && now.Before(until) {
+				fail(i, fmt.Errorf("%w: unique key %q", queue.ErrDuplicate, j.UniqueKey))
 				continue
 			}
 		}
-		j := src.Clone()
-		if j.ID == "" {
-			j.ID = uuid.NewString()
-		}
-		if _, dup := b.jobs[j.ID]; dup {
-			errs[i] = fmt.Errorf("%w: job ID %q exists", queue.ErrDuplicate, j.ID)
+		if !b.jobs.add(e) {
+			fail(i, fmt.Errorf("%w: job ID %q exists", queue.ErrDuplicate, j.ID))
 			continue
 		}
+		j.EnqueuedAt, j.Attempt = now, 0
 		if j.UniqueKey != "" {
 			b.unique[uniqueKey(j)] = now.Add(j.UniqueFor)
 		}
-		j.EnqueuedAt, j.Attempt = now, 0
-		src.ID, src.EnqueuedAt = j.ID, now
-		e := &entry{job: j, index: -1}
-		b.jobs[j.ID] = e
+		jobs[i].ID, jobs[i].EnqueuedAt = j.ID, now
+		if q == nil || q.name != j.Queue {
+			q = b.queue(j.Queue) // a batch is mostly of one queue
+		}
+		e.q = q
 		if j.RunAt.After(now) {
-			b.wait(e, queue.StateScheduled, j.RunAt)
+			b.wait(e, stateScheduled, j.RunAt)
 		} else {
 			b.makeReady(e)
 			woke = true
@@ -169,6 +251,9 @@ func (b *Broker) Enqueue(ctx context.Context, jobs []*queue.Job) error {
 	}
 	if woke {
 		b.wake()
+	}
+	if errs == nil {
+		return nil
 	}
 	return queue.BatchErr(errs)
 }
@@ -217,9 +302,11 @@ func (b *Broker) Fetch(ctx context.Context, req queue.FetchRequest) ([]*queue.Le
 	}
 }
 
-// take leases up to req.Max ready jobs; b.mu is held.
+// take leases up to req.Max ready jobs; b.mu is held. The leases of one
+// queue are allocated together.
 func (b *Broker) take(req queue.FetchRequest, now time.Time) []*queue.Lease {
 	var leases []*queue.Lease
+	expires := now.Add(req.Lease)
 	for _, name := range req.Queues {
 		q := b.queues[name]
 		if q == nil || q.paused {
@@ -229,19 +316,27 @@ func (b *Broker) take(req queue.FetchRequest, now time.Time) []*queue.Lease {
 		if m, ok := req.QueueMax[name]; ok && m < limit {
 			limit = m
 		}
-		if leases == nil && limit > 0 && q.ready.Len() > 0 {
+		n := min(limit, q.ready.Len())
+		if n <= 0 {
+			continue
+		}
+		if leases == nil {
 			leases = make([]*queue.Lease, 0, min(req.Max, q.ready.Len()))
 		}
-		for ; limit > 0 && q.ready.Len() > 0; limit-- {
+		slab := make([]queue.Lease, n)
+		for i := range slab {
 			e := q.ready.pop()
-			e.job.Attempt++
+			j := b.writable(e)
+			j.Attempt++
+			e.shared = true
 			b.leases++
-			// A token only has to tell this broker's leases apart.
-			e.token = strconv.FormatUint(b.leases, 36)
-			b.setState(e, queue.StateActive)
-			e.at = now.Add(req.Lease)
-			heap.Push(&b.leased, e)
-			leases = append(leases, &queue.Lease{Job: e.job.Clone(), Token: e.token, Expires: e.at})
+			e.lease = b.leases
+			b.active[e.lease] = e
+			b.setState(e, stateActive)
+			e.at = expires
+			b.leased.push(e)
+			slab[i] = queue.Lease{Job: j, Token: token(e.lease), Expires: expires}
+			leases = append(leases, &slab[i])
 		}
 		if len(leases) == req.Max {
 			break
@@ -258,16 +353,22 @@ func (b *Broker) Extend(ctx context.Context, leases []*queue.Lease, d time.Durat
 	defer b.mu.Unlock()
 	now := b.opts.Now()
 	b.advance(now)
-	errs := make([]error, len(leases))
+	var errs []error
 	for i, l := range leases {
 		e := b.live(l)
 		if e == nil {
+			if errs == nil {
+				errs = make([]error, len(leases))
+			}
 			errs[i] = queue.ErrLeaseLost
 			continue
 		}
 		e.at = now.Add(d)
-		heap.Fix(&b.leased, e.index)
+		b.leased.fix(e.index)
 		l.Expires = e.at
+	}
+	if errs == nil {
+		return nil
 	}
 	return queue.BatchErr(errs)
 }
@@ -280,47 +381,65 @@ func (b *Broker) Ack(ctx context.Context, outcomes []queue.Outcome) error {
 	defer b.mu.Unlock()
 	now := b.opts.Now()
 	b.advance(now)
-	errs := make([]error, len(outcomes))
+	var errs []error
+	fail := func(i int, err error) {
+		if errs == nil {
+			errs = make([]error, len(outcomes))
+		}
+		errs[i] = err
+	}
 	woke := false
 	for i, o := range outcomes {
 		e := b.live(o.Lease)
 		if e == nil {
-			errs[i] = queue.ErrLeaseLost
+			fail(i, queue.ErrLeaseLost)
 			continue
 		}
-		heap.Remove(&b.leased, e.index)
-		e.token = ""
-		q := b.queue(e.job.Queue)
+		b.leased.remove(e.index)
+		b.unlease(e)
+		q := e.q
 		switch o.Kind {
 		case queue.Done:
 			q.processed++
-			e.result = append([]byte(nil), o.Result...)
-			b.finish(e, queue.StateCompleted, now)
+			if b.opts.Retention < 0 {
+				// Nothing keeps a completed job: drop it at once rather
+				// than track it until the next sweep.
+				q.counts[e.state]--
+				b.jobs.remove(e)
+				continue
+			}
+			if o.Result != nil {
+				e.result = append([]byte(nil), o.Result...)
+			}
+			b.finish(e, stateCompleted, now)
 		case queue.Retry:
 			q.processed++
 			q.failed++
-			e.job.LastError = o.Error
-			b.wait(e, queue.StateRetry, o.RetryAt)
+			b.writable(e).LastError = o.Error
+			b.wait(e, stateRetry, o.RetryAt)
 			if !o.RetryAt.After(now) {
 				woke = true
 			}
 		case queue.Dead:
 			q.processed++
 			q.failed++
-			e.job.LastError = o.Error
-			b.finish(e, queue.StateArchived, now)
+			b.writable(e).LastError = o.Error
+			b.finish(e, stateArchived, now)
 		case queue.Release:
-			e.job.Attempt--
+			b.writable(e).Attempt--
 			b.makeReady(e)
 			woke = true
 		default:
-			errs[i] = fmt.Errorf("memoryqueue: unknown outcome %d", o.Kind)
+			fail(i, fmt.Errorf("memoryqueue: unknown outcome %d", o.Kind))
 			b.makeReady(e)
 		}
 	}
 	if woke {
 		b.advance(now)
 		b.wake()
+	}
+	if errs == nil {
+		return nil
 	}
 	return queue.BatchErr(errs)
 }
@@ -376,8 +495,8 @@ func (b *Broker) Queues(ctx context.Context) ([]queue.QueueInfo, error) {
 	out := make([]queue.QueueInfo, 0, len(b.queues))
 	for name, q := range b.queues {
 		counts := make(map[queue.State]int, len(queue.States))
-		for _, s := range queue.States {
-			counts[s] = q.counts[s]
+		for s := statePending; s < numStates; s++ {
+			counts[stateNames[s]] = q.counts[s]
 		}
 		out = append(out, queue.QueueInfo{Name: name, Paused: q.paused, Counts: counts, Processed: q.processed, Failed: q.failed})
 	}
@@ -387,18 +506,22 @@ func (b *Broker) Queues(ctx context.Context) ([]queue.QueueInfo, error) {
 
 // List returns a page of the jobs of one queue in one state, in the order
 // they entered it.
-func (b *Broker) List(ctx context.Context, name string, state queue.State, offset, limit int) ([]queue.JobInfo, error) {
+func (b *Broker) List(ctx context.Context, name string, st queue.State, offset, limit int) ([]queue.JobInfo, error) {
 	if err := b.lock(ctx); err != nil {
 		return nil, err
 	}
 	defer b.mu.Unlock()
 	b.advance(b.opts.Now())
+	s := stateOf(st)
+	if s == stateNone {
+		return nil, nil
+	}
 	var matched []*entry
-	for _, e := range b.jobs {
-		if e.job.Queue == name && e.state == state {
+	b.jobs.all(func(e *entry) {
+		if e.job.Queue == name && e.state == s {
 			matched = append(matched, e)
 		}
-	}
+	})
 	slices.SortFunc(matched, func(x, y *entry) int {
 		if c := cmp.Compare(x.seq, y.seq); c != 0 {
 			return c
@@ -426,7 +549,7 @@ func (b *Broker) Job(ctx context.Context, name, id string) (queue.JobInfo, error
 	}
 	defer b.mu.Unlock()
 	b.advance(b.opts.Now())
-	e := b.jobs[id]
+	e := b.jobs.get(id)
 	if e == nil || e.job.Queue != name {
 		return queue.JobInfo{}, queue.ErrNotFound
 	}
@@ -437,12 +560,12 @@ func (b *Broker) Job(ctx context.Context, name, id string) (queue.JobInfo, error
 func (b *Broker) RetryNow(ctx context.Context, name, id string) error {
 	return b.move(ctx, name, id, func(e *entry) error {
 		switch e.state {
-		case queue.StateScheduled, queue.StateRetry:
-			heap.Remove(&b.waiting, e.index)
-		case queue.StateArchived:
+		case stateScheduled, stateRetry:
+			b.waiting.remove(e.index)
+		case stateArchived:
 			b.archived = removeEntry(b.archived, e)
-			e.job.Attempt = 0
-		case queue.StateActive:
+			b.writable(e).Attempt = 0
+		case stateActive:
 			return queue.ErrActive
 		default:
 			return fmt.Errorf("%w: a %s job cannot be retried", queue.ErrState, e.state)
@@ -456,12 +579,12 @@ func (b *Broker) RetryNow(ctx context.Context, name, id string) error {
 // Delete removes a job that is not active.
 func (b *Broker) Delete(ctx context.Context, name, id string) error {
 	return b.move(ctx, name, id, func(e *entry) error {
-		if e.state == queue.StateActive {
+		if e.state == stateActive {
 			return queue.ErrActive
 		}
 		b.detach(e)
-		b.queue(e.job.Queue).counts[e.state]--
-		delete(b.jobs, e.job.ID)
+		e.q.counts[e.state]--
+		b.jobs.remove(e)
 		return nil
 	})
 }
@@ -470,13 +593,13 @@ func (b *Broker) Delete(ctx context.Context, name, id string) error {
 func (b *Broker) Archive(ctx context.Context, name, id string) error {
 	return b.move(ctx, name, id, func(e *entry) error {
 		switch e.state {
-		case queue.StateActive:
+		case stateActive:
 			return queue.ErrActive
-		case queue.StateArchived, queue.StateCompleted:
+		case stateArchived, stateCompleted:
 			return fmt.Errorf("%w: a %s job cannot be archived", queue.ErrState, e.state)
 		}
 		b.detach(e)
-		b.finish(e, queue.StateArchived, b.opts.Now())
+		b.finish(e, stateArchived, b.opts.Now())
 		return nil
 	})
 }
@@ -487,7 +610,7 @@ func (b *Broker) move(ctx context.Context, name, id string, f func(*entry) error
 	}
 	defer b.mu.Unlock()
 	b.advance(b.opts.Now())
-	e := b.jobs[id]
+	e := b.jobs.get(id)
 	if e == nil || e.job.Queue != name {
 		return queue.ErrNotFound
 	}
@@ -512,12 +635,12 @@ func (b *Broker) lock(ctx context.Context) error {
 // drops finished jobs past retention; b.mu is held.
 func (b *Broker) advance(now time.Time) {
 	for b.waiting.Len() > 0 && !b.waiting[0].at.After(now) {
-		e := heap.Pop(&b.waiting).(*entry)
+		e := b.waiting.remove(0)
 		b.makeReady(e)
 	}
 	for b.leased.Len() > 0 && !b.leased[0].at.After(now) {
-		e := heap.Pop(&b.leased).(*entry)
-		e.token = ""
+		e := b.leased.remove(0)
+		b.unlease(e)
 		b.makeReady(e)
 	}
 	b.completed = b.expire(b.completed, now)
@@ -538,12 +661,12 @@ func (b *Broker) expire(list []*entry, now time.Time) []*entry {
 	drop := 0
 	for drop < len(list) {
 		e := list[drop]
-		old := e.state == queue.StateCompleted && (b.opts.Retention < 0 || now.Sub(e.finished) >= b.opts.Retention)
+		old := e.state == stateCompleted && (b.opts.Retention < 0 || now.Sub(e.finished) >= b.opts.Retention)
 		if !old && len(list)-drop <= b.opts.MaxFinished {
 			break
 		}
-		b.queue(e.job.Queue).counts[e.state]--
-		delete(b.jobs, e.job.ID)
+		e.q.counts[e.state]--
+		b.jobs.remove(e)
 		drop++
 	}
 	if drop == 0 {
@@ -566,60 +689,80 @@ func (b *Broker) nextEvent() (time.Time, bool) {
 	return next, ok
 }
 
+// live returns the entry l leases while the lease is live, or nil.
 func (b *Broker) live(l *queue.Lease) *entry {
 	if l == nil || l.Job == nil {
 		return nil
 	}
-	e := b.jobs[l.Job.ID]
-	if e == nil || e.state != queue.StateActive || e.token != l.Token {
+	n, err := strconv.ParseUint(l.Token, 36, 64)
+	if err != nil {
+		return nil
+	}
+	e := b.active[n]
+	if e == nil || e.job.ID != l.Job.ID {
 		return nil
 	}
 	return e
 }
 
+// writable returns e's job for the broker to change: a copy when the
+// current one was handed out with a lease, since its holder may still be
+// reading it. The copy shares Payload, Tags and Meta, which nothing
+// changes once stored.
+func (b *Broker) writable(e *entry) *queue.Job {
+	if e.shared {
+		j := *e.job
+		e.job, e.shared = &j, false
+	}
+	return e.job
+}
+
+// unlease ends e's live lease; b.mu is held.
+func (b *Broker) unlease(e *entry) {
+	delete(b.active, e.lease)
+	e.lease = 0
+}
+
 func (b *Broker) queue(name string) *queueState {
 	q := b.queues[name]
 	if q == nil {
-		q = &queueState{counts: map[queue.State]int{}}
+		q = &queueState{name: name}
 		b.queues[name] = q
 	}
 	return q
 }
 
-func (b *Broker) setState(e *entry, s queue.State) {
-	q := b.queue(e.job.Queue)
-	if e.state != "" {
-		q.counts[e.state]--
-	}
+func (b *Broker) setState(e *entry, s state) {
+	e.q.counts[e.state]-- // counts[stateNone] absorbs a new entry's
 	e.state = s
-	q.counts[s]++
+	e.q.counts[s]++
 }
 
 func (b *Broker) makeReady(e *entry) {
-	b.setState(e, queue.StatePending)
+	b.setState(e, statePending)
 	b.seq++
 	e.seq = b.seq
-	b.queue(e.job.Queue).ready.push(e)
+	e.q.ready.push(e)
 }
 
-func (b *Broker) wait(e *entry, s queue.State, at time.Time) {
+func (b *Broker) wait(e *entry, s state, at time.Time) {
 	b.setState(e, s)
 	b.seq++
 	e.seq = b.seq
 	e.at = at
-	heap.Push(&b.waiting, e)
+	b.waiting.push(e)
 	if e.index == 0 {
 		// The earliest run time moved: waiting fetches re-arm their timers.
 		b.wake()
 	}
 }
 
-func (b *Broker) finish(e *entry, s queue.State, now time.Time) {
+func (b *Broker) finish(e *entry, s state, now time.Time) {
 	b.setState(e, s)
 	b.seq++
 	e.seq = b.seq
 	e.finished = now
-	if s == queue.StateCompleted {
+	if s == stateCompleted {
 		b.completed = append(b.completed, e)
 	} else {
 		b.archived = append(b.archived, e)
@@ -629,13 +772,13 @@ func (b *Broker) finish(e *entry, s queue.State, now time.Time) {
 // detach removes e from whichever structure holds it.
 func (b *Broker) detach(e *entry) {
 	switch e.state {
-	case queue.StatePending:
-		b.queue(e.job.Queue).ready.remove(e)
-	case queue.StateScheduled, queue.StateRetry:
-		heap.Remove(&b.waiting, e.index)
-	case queue.StateCompleted:
+	case statePending:
+		e.q.ready.remove(e)
+	case stateScheduled, stateRetry:
+		b.waiting.remove(e.index)
+	case stateCompleted:
 		b.completed = removeEntry(b.completed, e)
-	case queue.StateArchived:
+	case stateArchived:
 		b.archived = removeEntry(b.archived, e)
 	}
 }
@@ -646,8 +789,8 @@ func (b *Broker) wake() {
 }
 
 func info(e *entry) queue.JobInfo {
-	ji := queue.JobInfo{Job: e.job.Clone(), State: e.state, FinishedAt: e.finished}
-	if e.state == queue.StateScheduled || e.state == queue.StateRetry {
+	ji := queue.JobInfo{Job: e.job.Clone(), State: stateNames[e.state], FinishedAt: e.finished}
+	if e.state == stateScheduled || e.state == stateRetry {
 		ji.NextRunAt = e.at
 	}
 	if e.result != nil {
@@ -662,6 +805,24 @@ func removeEntry(list []*entry, e *entry) []*entry {
 	}
 	return list
 }
+
+// copyJob copies src into dst, sharing no slice or map with it, so that
+// neither side's later changes reach the other.
+func copyJob(dst, src *queue.Job) {
+	*dst = *src
+	if src.Payload != nil {
+		dst.Payload = append([]byte(nil), src.Payload...)
+	}
+	if src.Tags != nil {
+		dst.Tags = append([]string(nil), src.Tags...)
+	}
+	if src.Meta != nil {
+		dst.Meta = maps.Clone(src.Meta)
+	}
+}
+
+// token names lease number n; live parses it back.
+func token(n uint64) string { return strconv.FormatUint(n, 36) }
 
 // uniqueKey scopes a job's unique key to its queue, as the Redis broker
 // must (a queue's keys share one hash slot).
@@ -742,23 +903,85 @@ func (r *readyQueue) remove(e *entry) {
 	}
 }
 
-// timeHeap orders entries by their time: run time or lease expiry.
+// timeHeap orders entries by their time (run time or lease expiry), then
+// by seq. It keeps each entry's position in entry.index. It is written
+// out rather than built on container/heap, whose calls through an
+// interface cost more than the comparisons on the hot path.
 type timeHeap []*entry
 
 func (h timeHeap) Len() int { return len(h) }
-func (h timeHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
+
+func (h timeHeap) less(i, j int) bool {
+	if c := h[i].at.Compare(h[j].at); c != 0 {
+		return c < 0
 	}
 	return h[i].seq < h[j].seq
 }
-func (h timeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
-func (h *timeHeap) Push(x any)   { e := x.(*entry); e.index = len(*h); *h = append(*h, e) }
-func (h *timeHeap) Pop() any {
+
+func (h timeHeap) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+
+func (h *timeHeap) push(e *entry) {
+	e.index = len(*h)
+	*h = append(*h, e)
+	h.up(e.index)
+}
+
+// remove takes out and returns the entry at position i.
+func (h *timeHeap) remove(i int) *entry {
 	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
+	n := len(old) - 1
+	e := old[i]
+	if i != n {
+		old.swap(i, n)
+	}
+	old[n] = nil
+	*h = old[:n]
+	if i != n && !h.down(i) {
+		h.up(i)
+	}
 	e.index = -1
 	return e
+}
+
+// fix restores the order after the time of the entry at i changed.
+func (h timeHeap) fix(i int) {
+	if !h.down(i) {
+		h.up(i)
+	}
+}
+
+func (h timeHeap) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			return
+		}
+		h.swap(i, parent)
+		i = parent
+	}
+}
+
+// down moves the entry at i towards the leaves and reports whether it
+// moved.
+func (h timeHeap) down(i int) bool {
+	start := i
+	for {
+		child := 2*i + 1
+		if child >= len(h) {
+			break
+		}
+		if r := child + 1; r < len(h) && h.less(r, child) {
+			child = r
+		}
+		if !h.less(child, i) {
+			break
+		}
+		h.swap(i, child)
+		i = child
+	}
+	return i > start
 }

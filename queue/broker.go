@@ -81,7 +81,8 @@ type FetchRequest struct {
 
 // Lease is a job handed to one worker until Expires. Token identifies this
 // lease of the job, so that a worker whose lease expired cannot settle the
-// job after another worker took it.
+// job after another worker took it. Job may be the broker's own copy and
+// is read-only (see [Job]).
 type Lease struct {
 	Job     *Job
 	Token   string

@@ -76,18 +76,21 @@ func (c *Client) NewJob(ctx context.Context, jobType string, payload any, opts .
 		return nil, fmt.Errorf("queue: encoding %s payload: %w", jobType, err)
 	}
 	j := &Job{Type: jobType, Queue: c.opts.Queue, Payload: data, MaxRetries: c.opts.MaxRetries}
-	o := options{job: j}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.delay > 0 {
-		j.RunAt = c.opts.Now().Add(o.delay)
+	if len(opts) > 0 {
+		// Only here: the options escape, and most jobs take none.
+		o := &options{job: j}
+		for _, opt := range opts {
+			opt(o)
+		}
+		if o.delay > 0 {
+			j.RunAt = c.opts.Now().Add(o.delay)
+		}
 	}
 	if err := checkJob(j); err != nil {
 		return nil, err
 	}
 	if j.ID == "" {
-		id, err := uuid.NewV7()
+		id, err := uuid.NewV7() // increasing within the process
 		if err != nil {
 			return nil, fmt.Errorf("queue: job ID: %w", err)
 		}

@@ -31,6 +31,11 @@ const (
 // Job is one unit of background work as a [Broker] stores it. Producers
 // build jobs through a [Client]; handlers receive the decoded payload and
 // can read the job itself with [JobFromContext].
+//
+// Who owns a Job: a producer's Job stays the producer's after Enqueue (the
+// broker stores a copy or an encoding of it). A leased Job, the one in a
+// [Lease] and the one a [Handler] runs, may be the broker's own, so it is
+// read-only: a handler that needs a changed job works on [Job.Clone].
 type Job struct {
 	// ID identifies the job; the client assigns a UUIDv7 when empty.
 	ID string

@@ -161,10 +161,11 @@ type Worker struct {
 	active   sync.WaitGroup // jobs launched and not yet finished
 
 	mu       sync.Mutex
-	state    int // 0 new, 1 running, 2 stopping/stopped
-	inflight map[*Lease]*attempt
-	perQueue map[string]int
-	capped   chan struct{} // closed and replaced when a capped queue frees a slot
+	state    int            // 0 new, 1 running, 2 stopping/stopped
+	inflight []*attempt     // running attempts by slot; nil when free
+	free     []int          // free indexes of inflight
+	perQueue map[string]int // running jobs per queue, kept with QueueConcurrency only
+	capped   chan struct{}  // closed and replaced when a capped queue frees a slot
 
 	base        context.Context // parent of job contexts, never cancelled before abandon
 	fetchCancel context.CancelFunc
@@ -177,10 +178,11 @@ type Worker struct {
 }
 
 // attempt is one run of a leased job: its context and the worker's
-// bookkeeping, in one allocation.
+// bookkeeping. The attempts of one fetch share one allocation.
 type attempt struct {
 	ctx       jobContext
 	lease     *Lease
+	slot      int  // index in Worker.inflight
 	abandoned bool // settled by someone else: Stop released it, or its lease was lost; guarded by Worker.mu
 }
 
@@ -202,7 +204,8 @@ func NewWorker(b Broker, h Handler, opts WorkerOptions) (*Worker, error) {
 		slots:    make(chan struct{}, opts.Concurrency),
 		outcomes: make(chan Outcome, opts.Concurrency),
 		work:     make(chan *attempt, opts.Concurrency),
-		inflight: make(map[*Lease]*attempt, opts.Concurrency),
+		inflight: make([]*attempt, opts.Concurrency),
+		free:     make([]int, opts.Concurrency),
 		perQueue: make(map[string]int, len(opts.Queues)),
 		capped:   make(chan struct{}),
 		done:     make(chan error, 1),
@@ -211,6 +214,7 @@ func NewWorker(b Broker, h Handler, opts WorkerOptions) (*Worker, error) {
 	w.logJobs = loggerEnabled(opts.Logger)
 	for i := 0; i < opts.Concurrency; i++ {
 		w.slots <- struct{}{}
+		w.free[i] = opts.Concurrency - 1 - i
 	}
 	for name := range opts.Queues {
 		w.strict = append(w.strict, name)
@@ -299,10 +303,13 @@ func (w *Worker) Stop(ctx context.Context) error {
 func (w *Worker) release() {
 	w.mu.Lock()
 	outs := make([]Outcome, 0, len(w.inflight))
-	for l, a := range w.inflight {
+	for _, a := range w.inflight {
+		if a == nil {
+			continue
+		}
 		a.abandoned = true
 		a.ctx.cancel(context.Canceled)
-		outs = append(outs, Outcome{Lease: l, Kind: Release})
+		outs = append(outs, Outcome{Lease: a.lease, Kind: Release})
 	}
 	w.mu.Unlock()
 	if len(outs) == 0 {
@@ -371,9 +378,7 @@ func (w *Worker) fetchLoop(ctx context.Context) {
 			continue
 		}
 		failures = 0
-		for _, l := range leases {
-			w.launch(l)
-		}
+		w.launch(leases)
 	}
 }
 
@@ -477,35 +482,35 @@ func (w *Worker) putSlots(n int) {
 	}
 }
 
-func (w *Worker) launch(l *Lease) {
-	job := l.Job
-	timeout := job.Timeout
-	if timeout <= 0 {
-		timeout = w.opts.JobTimeout
-	}
+// launch hands leased jobs to the runners. The attempts of one fetch are
+// allocated together and share one reading of the clock for their start
+// and deadline.
+func (w *Worker) launch(leases []*Lease) {
 	now := time.Now()
-	parent := reqctx.WithData(w.base, reqctx.Data{
-		RequestID: job.Meta[MetaRequestID],
-		TraceID:   traceID(job.Meta[MetaTraceParent]),
-		Start:     now,
-	})
-	if w.logJobs {
-		reqctx.From(parent).SetLogger(w.opts.Logger, func(c zerolog.Context, d *reqctx.Data) zerolog.Context {
-			c = c.Str("job_id", job.ID).Str("job_type", job.Type).Str("queue", job.Queue).Int("attempt", job.Attempt)
-			if d.RequestID != "" {
-				c = c.Str("request_id", d.RequestID)
-			}
-			return c
-		})
-	}
-	a := &attempt{lease: l}
-	a.ctx = jobContext{Context: parent, job: job, deadline: now.Add(timeout)}
+	capped := len(w.opts.QueueConcurrency) > 0
+	as := make([]attempt, len(leases))
 	w.mu.Lock()
-	w.inflight[l] = a
-	w.perQueue[job.Queue]++
+	for i, l := range leases {
+		job := l.Job
+		timeout := job.Timeout
+		if timeout <= 0 {
+			timeout = w.opts.JobTimeout
+		}
+		a := &as[i]
+		a.lease = l
+		a.ctx = jobContext{w: w, job: job, start: now, deadline: now.Add(timeout)}
+		a.slot = w.free[len(w.free)-1]
+		w.free = w.free[:len(w.free)-1]
+		w.inflight[a.slot] = a
+		if capped {
+			w.perQueue[job.Queue]++
+		}
+	}
 	w.mu.Unlock()
-	w.active.Add(1)
-	w.work <- a // never blocks: the channel holds Concurrency, the slots allow no more
+	w.active.Add(len(as))
+	for i := range as {
+		w.work <- &as[i] // never blocks: the channel holds Concurrency, the slots allow no more
+	}
 }
 
 // runner runs jobs until Stop closes the work channel. A fixed pool of
@@ -525,12 +530,15 @@ func (w *Worker) run(a *attempt) {
 	out := w.decide(l, err)
 
 	w.mu.Lock()
-	delete(w.inflight, l)
-	q := l.Job.Queue
-	w.perQueue[q]--
-	if _, ok := w.opts.QueueConcurrency[q]; ok {
-		close(w.capped)
-		w.capped = make(chan struct{})
+	w.inflight[a.slot] = nil
+	w.free = append(w.free, a.slot)
+	if len(w.opts.QueueConcurrency) > 0 {
+		q := l.Job.Queue
+		w.perQueue[q]--
+		if _, ok := w.opts.QueueConcurrency[q]; ok {
+			close(w.capped)
+			w.capped = make(chan struct{})
+		}
 	}
 	abandoned := a.abandoned
 	w.mu.Unlock()
@@ -589,6 +597,12 @@ func (w *Worker) ackLoop() {
 		select {
 		case o := <-w.outcomes:
 			batch = append(batch[:0], o)
+			if len(w.outcomes) < cap(w.outcomes)-1 {
+				// Like the fetch loop: one yield lets the jobs about to
+				// finish join this acknowledgement instead of waking this
+				// loop one at a time.
+				runtime.Gosched()
+			}
 		drain:
 			for len(batch) < cap(batch) {
 				select {
@@ -623,9 +637,9 @@ func (w *Worker) ackLoop() {
 // expires, which is the at-least-once promise.
 func (w *Worker) ack(batch []Outcome) {
 	for attempt := 0; ; attempt++ {
-		ctx, cancel := context.WithTimeout(w.base, w.opts.Lease/3)
+		ctx := &jobContext{w: w, deadline: time.Now().Add(w.opts.Lease / 3)}
 		err := w.broker.Ack(ctx, batch)
-		cancel()
+		ctx.cancel(context.Canceled)
 		if err == nil {
 			return
 		}
@@ -658,9 +672,11 @@ func (w *Worker) heartbeatLoop(ctx context.Context) {
 		}
 		w.mu.Lock()
 		leases := make([]*Lease, 0, len(w.inflight))
-		for l, a := range w.inflight {
-			if !a.abandoned {
-				leases = append(leases, l)
+		atts := make([]*attempt, 0, len(w.inflight))
+		for _, a := range w.inflight {
+			if a != nil && !a.abandoned {
+				leases = append(leases, a.lease)
+				atts = append(atts, a)
 			}
 		}
 		w.mu.Unlock()
@@ -681,7 +697,9 @@ func (w *Worker) heartbeatLoop(ctx context.Context) {
 			if e == nil || i >= len(leases) {
 				continue
 			}
-			if a := w.inflight[leases[i]]; a != nil && errors.Is(e, ErrLeaseLost) {
+			// The attempt may have finished meanwhile, and its slot been
+			// taken by another.
+			if a := atts[i]; w.inflight[a.slot] == a && errors.Is(e, ErrLeaseLost) {
 				a.abandoned = true
 				a.ctx.cancel(context.Canceled)
 				w.log.Warn().Str("job_id", leases[i].Job.ID).Msg("job lease lost; cancelling the attempt")
@@ -701,20 +719,26 @@ func traceID(tp string) string {
 }
 
 // jobContext is the context of one attempt: the job for [JobFromContext],
-// the attempt's deadline, and cancellation by the worker (the attempt
-// ended, Stop gave up on it, or its lease was lost). It does what
-// context.WithValue and context.WithTimeout would in one allocation, and
-// arms its deadline timer only when the handler first asks for Done: most
-// handlers never do, and for a short job the timer costs more than the
-// job. Err notices a passed deadline without the timer.
+// the job's [reqctx.Data] (request ID, trace ID, start, logger), the
+// attempt's deadline, and cancellation by the worker (the attempt ended,
+// Stop gave up on it, or its lease was lost). It does what
+// reqctx.WithData, context.WithValue and context.WithTimeout would in one
+// allocation, and puts off the costly parts until a handler needs them:
+// the reqctx node is built at the first Value call, and the deadline timer
+// is armed at the first Done call. Most short handlers do neither; Err
+// notices a passed deadline without the timer.
+//
+// With a nil job it is a plain deadline context over the worker's base,
+// for the worker's own broker calls.
 type jobContext struct {
-	context.Context // the attempt's reqctx node, over the worker's base
-
+	w        *Worker
 	job      *Job
+	start    time.Time
 	deadline time.Time
 
 	mu    sync.Mutex
-	done  chan struct{} // made by the first Done
+	data  context.Context // the attempt's reqctx node, made by the first Value
+	done  chan struct{}   // made by the first Done
 	err   error
 	timer *time.Timer
 }
@@ -757,10 +781,38 @@ func (c *jobContext) expire(now time.Time) bool {
 }
 
 func (c *jobContext) Value(key any) any {
+	if c.job == nil {
+		return c.w.base.Value(key)
+	}
 	if key == (jobKey{}) {
 		return c.job
 	}
-	return c.Context.Value(key)
+	return c.node().Value(key)
+}
+
+// node returns the attempt's reqctx node, making it at the first call.
+func (c *jobContext) node() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.data != nil {
+		return c.data
+	}
+	w, job := c.w, c.job
+	c.data = reqctx.WithData(w.base, reqctx.Data{
+		RequestID: job.Meta[MetaRequestID],
+		TraceID:   traceID(job.Meta[MetaTraceParent]),
+		Start:     c.start,
+	})
+	if w.logJobs {
+		reqctx.From(c.data).SetLogger(w.opts.Logger, func(zc zerolog.Context, d *reqctx.Data) zerolog.Context {
+			zc = zc.Str("job_id", job.ID).Str("job_type", job.Type).Str("queue", job.Queue).Int("attempt", job.Attempt)
+			if d.RequestID != "" {
+				zc = zc.Str("request_id", d.RequestID)
+			}
+			return zc
+		})
+	}
+	return c.data
 }
 
 func (c *jobContext) String() string { return "queue.jobContext" }

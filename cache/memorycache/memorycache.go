@@ -30,10 +30,11 @@ import (
 type Cache[K comparable, V any] struct {
 	closed    atomic.Bool
 	seed      maphash.Seed
-	stringKey bool // K is a string type: the empty key is invalid
-	bytes     bool // V is a byte slice: values are copied in and out
-	readBuf   bool // the policy orders by reads (LRU, LFU, TinyLFU)
-	refBits   bool // the policy samples reads by reference bits (Adaptive)
+	stringKey bool  // K is a string type: the empty key is invalid
+	bytes     bool  // V is a byte slice: values are copied in and out
+	word      uint8 // how a value fits in a word: notWord, plainWord or pointerWord
+	readBuf   bool  // the policy orders by reads (LRU, LFU, TinyLFU)
+	refBits   bool  // the policy samples reads by reference bits (Adaptive)
 	stripeMax uint32
 	now       func() time.Time
 	epoch     time.Time
@@ -92,6 +93,7 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 		seed:      maphash.MakeSeed(),
 		stringKey: reflect.TypeFor[K]().Kind() == reflect.String,
 		bytes:     isBytes[V](),
+		word:      wordKind[V](),
 		readBuf:   opts.Policy == LRU || opts.Policy == LFU || opts.Policy == TinyLFU,
 		refBits:   opts.Policy == Adaptive,
 		stripeMax: uint32(n - 1),
@@ -158,7 +160,7 @@ func (c *Cache[K, V]) get(key K) (V, bool) {
 		return zero, false
 	}
 	c.stats[stripe].hits.Add(1)
-	v := it.value
+	v := c.value(it)
 	if c.bytes {
 		v = cloneBytes(v)
 	}
@@ -205,7 +207,7 @@ func (c *Cache[K, V]) Peek(_ context.Context, key K) (V, bool, error) {
 	if !live {
 		return zero, false, nil
 	}
-	v := it.value
+	v := c.value(it)
 	if c.bytes {
 		v = cloneBytes(v)
 	}
@@ -251,12 +253,12 @@ func (c *Cache[K, V]) Set(_ context.Context, key K, value V, ttl time.Duration) 
 // entry without a TTL by another without one, for the Adaptive policy
 // with an entry bound: nothing the policy lock guards changes (the cost
 // is one, the expiry heap is not involved, the policy only needs the
-// reference bit), so only the shard's lock is taken to publish the new
-// item. It reports false, having done nothing, when the key is absent or
-// has a TTL.
+// reference bit), so only the shard's lock is taken, to store a value
+// that fits in a word in place or to publish a new item. It reports false,
+// having done nothing, when the key is absent or has a TTL.
 func (c *Cache[K, V]) replace(w *write[K, V]) bool {
 	it := w.it
-	if it == nil {
+	if it == nil && c.word == notWord {
 		return false // the key looked absent: the slow path inserts
 	}
 	s := c.table.shard(w.hash)
@@ -265,6 +267,12 @@ func (c *Cache[K, V]) replace(w *write[K, V]) bool {
 	if old == nil || old.exp != 0 {
 		s.mu.Unlock()
 		return false
+	}
+	if c.word != notWord {
+		c.storeValue(old, w.value)
+		s.mu.Unlock()
+		old.touch()
+		return true
 	}
 	it.node = old.node
 	it.ref = 1 // a write is a use; the item is not published yet
@@ -320,7 +328,7 @@ func (c *Cache[K, V]) GetOrSet(_ context.Context, key K, value V, ttl time.Durat
 		} else {
 			c.policy.access(it.node)
 		}
-		actual = it.value
+		actual = c.value(it)
 		c.mu.Unlock()
 		if c.bytes {
 			actual = cloneBytes(actual)
@@ -542,7 +550,9 @@ func (c *Cache[K, V]) prepare(key K, value V, exp int64) write[K, V] {
 	w := write[K, V]{key: key, value: value, hash: maphash.Comparable(c.seed, key), cost: c.entryCost(key, value), exp: exp}
 	if w.cost <= c.capacity {
 		if c.table.shard(w.hash).get(key, w.hash) != nil {
-			w.it = &item[K, V]{key: key, value: value, exp: exp}
+			if c.word == notWord || exp != 0 {
+				w.it = &item[K, V]{key: key, value: value, exp: exp}
+			}
 		} else {
 			w.n = c.newNode(&w)
 		}
@@ -574,6 +584,20 @@ func (c *Cache[K, V]) set(w *write[K, V]) {
 		if c.onEvict != nil {
 			c.evicted = append(c.evicted, eviction[K, V]{key, value, EvictedCapacity})
 		}
+		c.maintain()
+		return
+	}
+	if cur != nil && c.word != notWord && cur.exp == w.exp {
+		// The deadline stays: the value is stored in place.
+		n := cur.node
+		s.mu.Lock()
+		c.storeValue(cur, value)
+		s.mu.Unlock()
+		old := n.cost
+		n.cost = cost
+		c.weight += cost - old
+		n.cur = cur
+		c.policy.update(n, old)
 		c.maintain()
 		return
 	}
@@ -704,7 +728,7 @@ func (c *Cache[K, V]) applyRead(n *node[K, V]) {
 // held.
 func (c *Cache[K, V]) notifyLater(n *node[K, V], reason EvictReason) {
 	if c.onEvict != nil {
-		c.evicted = append(c.evicted, eviction[K, V]{n.key(), n.cur.value, reason})
+		c.evicted = append(c.evicted, eviction[K, V]{n.key(), c.value(n.cur), reason})
 	}
 }
 
@@ -716,6 +740,53 @@ func (c *Cache[K, V]) unlockAndNotify() {
 	c.mu.Unlock()
 	for _, e := range evicted {
 		c.onEvict(e.key, e.value, e.reason)
+	}
+}
+
+// How a value fits in one machine word that is loaded and stored
+// atomically, so that a write of an existing key stores it in place
+// instead of publishing a new item.
+const (
+	notWord     uint8 = iota // a new item per write
+	plainWord                // 8 bytes, 8-aligned, without pointers
+	pointerWord              // a single pointer
+)
+
+// wordKind returns how a value of type V fits in a word.
+func wordKind[V any]() uint8 {
+	switch reflect.TypeFor[V]().Kind() {
+	case reflect.Pointer, reflect.UnsafePointer, reflect.Map, reflect.Chan, reflect.Func:
+		return pointerWord
+	case reflect.Int, reflect.Int64, reflect.Uint, reflect.Uint64, reflect.Uintptr, reflect.Float64:
+		if unsafe.Sizeof(*new(V)) == 8 && unsafe.Alignof(*new(V)) == 8 {
+			return plainWord
+		}
+	}
+	return notWord
+}
+
+// value returns the value of it. A value that fits in a word may be
+// stored in place (storeValue), so it is loaded atomically; any other is
+// never changed once it is published.
+func (c *Cache[K, V]) value(it *item[K, V]) V {
+	switch c.word {
+	case plainWord:
+		u := atomic.LoadUint64((*uint64)(unsafe.Pointer(&it.value)))
+		return *(*V)(unsafe.Pointer(&u))
+	case pointerWord:
+		p := atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&it.value)))
+		return *(*V)(unsafe.Pointer(&p))
+	}
+	return it.value
+}
+
+// storeValue replaces the value of it, a published item, in place. V
+// fits in a word; the shard's lock is held.
+func (c *Cache[K, V]) storeValue(it *item[K, V], v V) {
+	if c.word == plainWord {
+		atomic.StoreUint64((*uint64)(unsafe.Pointer(&it.value)), *(*uint64)(unsafe.Pointer(&v)))
+	} else {
+		atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&it.value)), *(*unsafe.Pointer)(unsafe.Pointer(&v)))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -364,7 +365,22 @@ func TestGetDoesNotTakeTheWriteLock(t *testing.T) {
 // and reset the shards' arrays, and, when the cache is full, evict: every
 // value a reader gets must be one written under that key, and when
 // nothing is evicted, a key that no writer touches must never be missed.
+// It runs with values stored in place (int, pointers) and values
+// published in new items (strings).
 func TestLockFreeReadsSeeOnlyWrittenValues(t *testing.T) {
+	t.Run("int", func(t *testing.T) {
+		testLockFreeReads(t, func(k, i int) int { return k*1_000_000 + i }, func(v int) int { return v / 1_000_000 })
+	})
+	t.Run("pointer", func(t *testing.T) {
+		testLockFreeReads(t, func(k, i int) *[2]int { return &[2]int{k, i} }, func(v *[2]int) int { return v[0] })
+	})
+	t.Run("string", func(t *testing.T) {
+		testLockFreeReads(t, func(k, i int) string { return strconv.Itoa(k) + "/" + strconv.Itoa(i) },
+			func(v string) int { k, _, _ := strings.Cut(v, "/"); n, _ := strconv.Atoi(k); return n })
+	})
+}
+
+func testLockFreeReads[V any](t *testing.T, value func(key, i int) V, keyOf func(V) int) {
 	ctx := context.Background()
 	const keys, stable, reads = 512, 32, 50_000
 	for _, full := range []bool{false, true} {
@@ -374,9 +390,9 @@ func TestLockFreeReadsSeeOnlyWrittenValues(t *testing.T) {
 				if full {
 					capacity = keys / 4
 				}
-				c := newCache(t, memorycache.Options[int, int]{Policy: p, MaxEntries: capacity})
+				c := newCache(t, memorycache.Options[int, V]{Policy: p, MaxEntries: capacity})
 				for k := range stable {
-					must(t, c.Set(ctx, -1-k, (-1-k)*1_000_000, 0))
+					must(t, c.Set(ctx, -1-k, value(-1-k, 0), 0))
 				}
 				var writers, readers sync.WaitGroup
 				stop := make(chan struct{})
@@ -393,9 +409,9 @@ func TestLockFreeReadsSeeOnlyWrittenValues(t *testing.T) {
 							case 0:
 								_ = c.Delete(ctx, k)
 							case 1:
-								_ = c.Set(ctx, k, k*1_000_000+i, time.Hour)
+								_ = c.Set(ctx, k, value(k, i), time.Hour)
 							default:
-								_ = c.Set(ctx, k, k*1_000_000+i, 0)
+								_ = c.Set(ctx, k, value(k, i), 0)
 							}
 						}
 					})
@@ -413,8 +429,8 @@ func TestLockFreeReadsSeeOnlyWrittenValues(t *testing.T) {
 							case err != nil:
 								errs <- err
 								return
-							case ok && v/1_000_000 != k:
-								errs <- fmt.Errorf("Get(%d) = %d, a value written under key %d", k, v, v/1_000_000)
+							case ok && keyOf(v) != k:
+								errs <- fmt.Errorf("Get(%d) = %v, a value written under key %d", k, v, keyOf(v))
 								return
 							case !ok && k < 0 && !full:
 								errs <- fmt.Errorf("Get(%d) missed a key no writer touches", k)

@@ -40,15 +40,18 @@
 // # Performance
 //
 // Reads take no lock: the table is sharded into open-addressing arrays
-// that readers probe with atomic loads, and an entry's value never
-// changes in place (a write of an existing key publishes a new immutable
-// value), so a read never waits for a writer. With the Adaptive policy a
-// hit then only
-// sets the entry's reference bit; with LRU, LFU and TinyLFU it records the access
-// in a striped, lossy buffer that the policy drains under its lock later
-// (losing a record when a stripe is contended only makes the policy
-// slightly less precise). A hit allocates nothing. Writes are serialised
-// by the policy lock, and replacing a value allocates its box. There
+// that readers probe with atomic loads, so a read never waits for a
+// writer. An entry's value is either one word (a pointer, map, chan or
+// func, or an 8-byte integer or float), which a write of the same key
+// without a TTL stores in place atomically, or anything else (or a write
+// with a TTL), which a write replaces by publishing a new immutable item
+// (one allocation). With the Adaptive
+// policy a hit then only sets the entry's reference bit; with LRU, LFU
+// and TinyLFU it records the access in a striped, lossy buffer that the
+// policy drains under its lock later (losing a record when a stripe is
+// contended only makes the policy slightly less precise). A hit allocates
+// nothing. Writes are serialised by the policy lock (a replacing write
+// without a TTL under the Adaptive policy takes only a shard's lock). There
 // is no background goroutine: expired entries are reclaimed, through an
 // expiry heap, by the maintenance that writes run and that a full read
 // buffer triggers, so memory stays bounded by the live entries even when

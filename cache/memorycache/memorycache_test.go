@@ -588,6 +588,37 @@ func TestGetHitDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// TestReplacingAWordValueDoesNotAllocate pins the in-place write: a Set
+// of an existing key without a TTL whose value is one word (an integer or
+// a pointer) stores it into the entry's item rather than allocating a new
+// one, under every policy.
+func TestReplacingAWordValueDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	ctx := context.Background()
+	for _, p := range policies {
+		t.Run(p.String(), func(t *testing.T) {
+			ci := newCache(t, memorycache.Options[int, int]{Policy: p, MaxEntries: 100})
+			cp := newCache(t, memorycache.Options[string, *int]{Policy: p, MaxEntries: 100})
+			x := 7
+			must(t, ci.Set(ctx, 42, 1, 0))
+			must(t, cp.Set(ctx, "k", &x, 0))
+			i := 0
+			if n := testing.AllocsPerRun(1000, func() { i++; _ = ci.Set(ctx, 42, i, 0) }); n != 0 {
+				t.Errorf("Set(int) over an int allocates %v times, want 0", n)
+			}
+			if n := testing.AllocsPerRun(1000, func() { _ = cp.Set(ctx, "k", &x, 0) }); n != 0 {
+				t.Errorf("Set(*int) over a *int allocates %v times, want 0", n)
+			}
+			if v, ok, err := ci.Get(ctx, 42); err != nil || !ok || v != i {
+				t.Errorf("Get(42) = %d, %v, %v after the writes, want %d, true, nil", v, ok, err, i)
+			}
+			checkInvariants(t, ci)
+		})
+	}
+}
+
 func TestByteValuesAreCopied(t *testing.T) {
 	ctx := context.Background()
 	type blob []byte

@@ -263,7 +263,7 @@ func (c *Cache[K, V]) replace(w *write[K, V]) bool {
 	}
 	s := c.table.shard(w.hash)
 	s.mu.Lock()
-	old := s.get(w.key, w.hash)
+	sl, old := s.lookup(w.key, w.hash)
 	if old == nil || old.exp != 0 {
 		s.mu.Unlock()
 		return false
@@ -276,7 +276,7 @@ func (c *Cache[K, V]) replace(w *write[K, V]) bool {
 	}
 	it.node = old.node
 	it.ref = 1 // a write is a use; the item is not published yet
-	s.swap(old, it, w.hash)
+	sl.setItem(it)
 	s.mu.Unlock()
 	return true
 }
@@ -587,31 +587,28 @@ func (c *Cache[K, V]) set(w *write[K, V]) {
 		c.maintain()
 		return
 	}
-	if cur != nil && c.word != notWord && cur.exp == w.exp {
-		// The deadline stays: the value is stored in place.
-		n := cur.node
-		s.mu.Lock()
-		c.storeValue(cur, value)
-		s.mu.Unlock()
-		old := n.cost
-		n.cost = cost
-		c.weight += cost - old
-		n.cur = cur
-		c.policy.update(n, old)
-		c.maintain()
-		return
-	}
 	if cur != nil {
 		n := cur.node
-		it := w.it
-		if it == nil {
-			it = &item[K, V]{key: key, value: value, exp: w.exp}
-		}
-		it.node = n
+		// Under the shard's lock the item is looked up again: the fast
+		// path of Set (replace), which takes only that lock, may have
+		// published a newer one since. Deletions and evictions take the
+		// policy lock, held here, so the entry is still there.
 		s.mu.Lock()
-		s.swap(cur, it, h)
-		n.cur = it
-		n.expiresAt = w.exp
+		sl, cur := s.locate(n)
+		if c.word != notWord && cur.exp == w.exp {
+			// The deadline stays: the value is stored in place.
+			c.storeValue(cur, value)
+			n.cur = cur
+		} else {
+			it := w.it
+			if it == nil {
+				it = &item[K, V]{key: key, value: value, exp: w.exp}
+			}
+			it.node = n
+			sl.setItem(it)
+			n.cur = it
+			n.expiresAt = w.exp
+		}
 		s.mu.Unlock()
 		old := n.cost
 		n.cost = cost

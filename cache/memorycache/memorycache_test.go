@@ -452,6 +452,47 @@ func testLockFreeReads[V any](t *testing.T, value func(key, i int) V, keyOf func
 	}
 }
 
+// TestWritesWithAndWithoutTTLOnOneKey races the two paths of Set on one
+// key: a write with a TTL (under the policy lock) and one without (the
+// Adaptive policy's fast path, under the shard's lock only), with values
+// that each write publishes in a new item. The slow path must find the
+// item that the fast one has just published, not wait for the one it saw
+// before taking the shard's lock.
+func TestWritesWithAndWithoutTTLOnOneKey(t *testing.T) {
+	ctx := context.Background()
+	for _, p := range policies {
+		t.Run(p.String(), func(t *testing.T) {
+			c := newCache(t, memorycache.Options[string, string]{Policy: p, MaxEntries: 10})
+			var wg sync.WaitGroup
+			for g := range 2 {
+				wg.Go(func() {
+					for i := range 20_000 {
+						ttl := time.Duration(0)
+						if g == 0 {
+							ttl = time.Hour
+						}
+						if err := c.Set(ctx, "k", strconv.Itoa(i), ttl); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				})
+			}
+			done := make(chan struct{})
+			go func() { wg.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(time.Minute):
+				t.Fatal("writers of one key did not finish within a minute")
+			}
+			if _, ok, err := c.Get(ctx, "k"); !ok || err != nil {
+				t.Errorf("Get(k) = %v, %v after the writes", ok, err)
+			}
+			checkInvariants(t, c)
+		})
+	}
+}
+
 func TestConcurrentMixedOperations(t *testing.T) {
 	ctx := context.Background()
 	for _, p := range policies {

@@ -108,16 +108,24 @@ func (s *shard[K, V]) slots() []slot[K, V] {
 // get returns the item of key, nil if none. It takes no lock and may run
 // concurrently with writers.
 func (s *shard[K, V]) get(key K, hash uint64) *item[K, V] {
+	_, it := s.lookup(key, hash)
+	return it
+}
+
+// lookup returns the slot holding the item of key and the item, nils if
+// none. It takes no lock; under s.mu the answer stays true until the lock
+// is released.
+func (s *shard[K, V]) lookup(key K, hash uint64) (*slot[K, V], *item[K, V]) {
 	slots := s.slots()
 	mask := uint64(len(slots) - 1)
 	for i := hash & mask; ; i = (i + 1) & mask {
 		sl := &slots[i]
 		it := sl.item()
 		if it == nil {
-			return nil
+			return nil, nil
 		}
 		if it != s.tomb && sl.hashValue() == hash && it.key == key {
-			return it
+			return sl, it
 		}
 	}
 }
@@ -138,19 +146,6 @@ func (s *shard[K, V]) put(it *item[K, V], hash uint64) {
 			}
 			sl.set(hash, it)
 			s.live++
-			return
-		}
-	}
-}
-
-// swap puts it in the slot of old, which is present, with the same key.
-// The caller holds s.mu.
-func (s *shard[K, V]) swap(old, it *item[K, V], hash uint64) {
-	slots := s.slots()
-	mask := uint64(len(slots) - 1)
-	for i := hash & mask; ; i = (i + 1) & mask {
-		if sl := &slots[i]; sl.item() == old {
-			sl.setItem(it)
 			return
 		}
 	}

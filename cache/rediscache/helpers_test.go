@@ -2,60 +2,20 @@ package rediscache_test
 
 import (
 	"context"
-	"crypto/rand"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/keel-go/keel/internal/redistest"
 )
 
-// redisClient returns a client for the server in KEEL_REDIS_URL, closed
-// when tb ends. It skips tb when the variable is unset and fails it when
-// the server does not answer.
-func redisClient(tb testing.TB) *redis.Client {
-	tb.Helper()
-	url := os.Getenv("KEEL_REDIS_URL")
-	if url == "" {
-		tb.Skip("set KEEL_REDIS_URL=redis://127.0.0.1:6379/0 to run against Redis")
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		tb.Fatalf("redis.ParseURL(KEEL_REDIS_URL=%q) = %v", url, err)
-	}
-	client := redis.NewClient(opts)
-	tb.Cleanup(func() { _ = client.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		tb.Fatalf("PING %s = %v, want PONG", url, err)
-	}
-	return client
-}
+// redisClient returns a client for KEEL_REDIS_URL (see package redistest).
+func redisClient(tb testing.TB) *redis.Client { return redistest.Client(tb) }
 
-// testPrefix returns a key prefix no other test uses and deletes every
-// key under it when tb ends.
+// testPrefix returns a key prefix of tb's own, emptied when tb ends.
 func testPrefix(tb testing.TB, client redis.UniversalClient) string {
-	tb.Helper()
-	prefix := "keeltest:rediscache:" + rand.Text() + ":"
-	tb.Cleanup(func() { deletePrefix(tb, client, prefix) })
-	return prefix
-}
-
-// deletePrefix deletes the keys under prefix with SCAN and DEL.
-func deletePrefix(tb testing.TB, client redis.UniversalClient, prefix string) {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
-	for iter.Next(ctx) {
-		if err := client.Del(ctx, iter.Val()).Err(); err != nil {
-			tb.Errorf("cleanup: DEL %q = %v", iter.Val(), err)
-		}
-	}
-	if err := iter.Err(); err != nil {
-		tb.Errorf("cleanup: SCAN %q = %v", prefix+"*", err)
-	}
+	return redistest.Prefix(tb, client, "rediscache")
 }
 
 // countKeys returns how many keys exist under prefix.

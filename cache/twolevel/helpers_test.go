@@ -2,8 +2,6 @@ package twolevel_test
 
 import (
 	"context"
-	"crypto/rand"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,31 +11,16 @@ import (
 	"github.com/keel-go/keel/cache"
 	"github.com/keel-go/keel/cache/rediscache"
 	"github.com/keel-go/keel/cache/twolevel"
+	"github.com/keel-go/keel/internal/redistest"
 )
 
-// redisClient returns a client for the server in KEEL_REDIS_URL whose
-// connections carry name (when not empty), closed when tb ends. It skips
-// tb when the variable is unset and fails it when the server does not
-// answer.
+// redisClient returns a client for KEEL_REDIS_URL whose connections carry
+// name (when not empty); see package redistest.
 func redisClient(tb testing.TB, name string) *redis.Client {
 	tb.Helper()
-	url := os.Getenv("KEEL_REDIS_URL")
-	if url == "" {
-		tb.Skip("set KEEL_REDIS_URL=redis://127.0.0.1:6379/0 to run against Redis")
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		tb.Fatalf("redis.ParseURL(KEEL_REDIS_URL=%q) = %v", url, err)
-	}
+	opts := redistest.Options(tb)
 	opts.ClientName = name
-	client := redis.NewClient(opts)
-	tb.Cleanup(func() { _ = client.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		tb.Fatalf("PING %s = %v, want PONG", url, err)
-	}
-	return client
+	return redistest.Connect(tb, opts)
 }
 
 // unreachableClient returns a client whose server refuses connections.
@@ -54,25 +37,9 @@ func unreachableClient(tb testing.TB) *redis.Client {
 	return client
 }
 
-// testPrefix returns a key prefix no other test uses and deletes every
-// key under it when tb ends.
+// testPrefix returns a key prefix of tb's own, emptied when tb ends.
 func testPrefix(tb testing.TB, client redis.UniversalClient) string {
-	tb.Helper()
-	prefix := "keeltest:twolevel:" + rand.Text() + ":"
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			if err := client.Del(ctx, iter.Val()).Err(); err != nil {
-				tb.Errorf("cleanup: DEL %q = %v", iter.Val(), err)
-			}
-		}
-		if err := iter.Err(); err != nil {
-			tb.Errorf("cleanup: SCAN %q = %v", prefix+"*", err)
-		}
-	})
-	return prefix
+	return redistest.Prefix(tb, client, "twolevel")
 }
 
 // newFar returns a raw rediscache under prefix, closed when tb ends.

@@ -1,17 +1,11 @@
 package dashboard_test
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/keel-go/keel/internal/redistest"
 	"github.com/keel-go/keel/queue"
 	"github.com/keel-go/keel/queue/dashboard"
 	"github.com/keel-go/keel/queue/redisqueue"
@@ -20,35 +14,7 @@ import (
 // TestRedisBroker runs the main flows against redisqueue.
 func TestRedisBroker(t *testing.T) {
 	t.Parallel()
-	raw := os.Getenv("KEEL_REDIS_URL")
-	if raw == "" {
-		t.Skip("set KEEL_REDIS_URL=redis://127.0.0.1:6379/0 to run against Redis")
-	}
-	opt, err := redis.ParseURL(raw)
-	if err != nil {
-		t.Fatalf("KEEL_REDIS_URL: %v", err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis at %s: %v", raw, err)
-	}
-	nonce := make([]byte, 6)
-	rand.Read(nonce)
-	prefix := "keeltest:dashboard:" + hex.EncodeToString(nonce) + ":"
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			t.Errorf("deleting test keys: %v", err)
-		}
-	})
+	rdb, prefix := redistest.ClientPrefix(t, "dashboard")
 	b, err := redisqueue.New(rdb, redisqueue.Options{Prefix: prefix})
 	if err != nil {
 		t.Fatal(err)

@@ -2,59 +2,24 @@ package redisstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/keel-go/keel/auth/apikey"
 	"github.com/keel-go/keel/auth/apikey/apikeytest"
 	"github.com/keel-go/keel/auth/apikey/redisstore"
-	"github.com/redis/go-redis/v9"
+	"github.com/keel-go/keel/internal/redistest"
 )
 
-// newClient connects to KEEL_REDIS_URL and returns a client and a key
-// prefix of the test's own, whose keys are deleted when the test ends.
+// newClient returns a client for KEEL_REDIS_URL and a key prefix of the
+// test's own (see package redistest).
 func newClient(t *testing.T) (*redis.Client, string) {
-	t.Helper()
-	url := os.Getenv("KEEL_REDIS_URL")
-	if url == "" {
-		t.Skip("set KEEL_REDIS_URL=redis://127.0.0.1:6379/0 to run against Redis")
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("KEEL_REDIS_URL: %v", err)
-	}
-	client := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		client.Close()
-		t.Fatalf("Redis at KEEL_REDIS_URL unreachable: %v", err)
-	}
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	prefix := "keeltest:apikey:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			if err := client.Del(ctx, iter.Val()).Err(); err != nil {
-				t.Errorf("cleanup: %v", err)
-			}
-		}
-		if err := iter.Err(); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-		client.Close()
-	})
-	return client, prefix
+	return redistest.ClientPrefix(t, "apikey")
 }
 
 func newStore(t *testing.T) (*redisstore.Store, *redis.Client, string) {

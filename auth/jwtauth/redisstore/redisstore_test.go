@@ -2,9 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
@@ -13,57 +10,19 @@ import (
 	"github.com/keel-go/keel/auth/jwtauth"
 	"github.com/keel-go/keel/auth/jwtauth/jwtauthtest"
 	"github.com/keel-go/keel/auth/jwtauth/redisstore"
+	"github.com/keel-go/keel/internal/redistest"
 )
 
-// newClient connects to KEEL_REDIS_URL, or skips the test when it is
-// unset. An unreachable server fails the test.
-func newClient(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("KEEL_REDIS_URL")
-	if url == "" {
-		t.Skip("set KEEL_REDIS_URL=redis://127.0.0.1:6379/0 to run against Redis")
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("KEEL_REDIS_URL: %v", err)
-	}
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis at KEEL_REDIS_URL unreachable: %v", err)
-	}
-	return c
-}
-
-// newPrefix returns a key prefix unique to the test and deletes its keys
-// when the test ends.
-func newPrefix(t *testing.T, c *redis.Client) string {
-	t.Helper()
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	prefix := "keeltest:jwtauth:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := c.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			_ = c.Del(ctx, iter.Val()).Err()
-		}
-	})
-	return prefix
-}
-
 func TestConformance(t *testing.T) {
-	c := newClient(t)
+	c := redistest.Client(t)
 	jwtauthtest.Run(t, func(t *testing.T, now func() time.Time) jwtauth.Store {
-		return redisstore.New(c, redisstore.Options{Prefix: newPrefix(t, c), Now: now})
+		return redisstore.New(c, redisstore.Options{Prefix: redistest.Prefix(t, c, "jwtauth"), Now: now})
 	})
 }
 
 func TestExpiries(t *testing.T) {
-	c := newClient(t)
-	prefix := newPrefix(t, c)
+	c := redistest.Client(t)
+	prefix := redistest.Prefix(t, c, "jwtauth")
 	now := time.Now()
 	s := redisstore.New(c, redisstore.Options{Prefix: prefix, Now: func() time.Time { return now }})
 	ctx := context.Background()
@@ -118,9 +77,9 @@ func TestExpiries(t *testing.T) {
 }
 
 func TestPrefixIsolation(t *testing.T) {
-	c := newClient(t)
-	a := redisstore.New(c, redisstore.Options{Prefix: newPrefix(t, c)})
-	b := redisstore.New(c, redisstore.Options{Prefix: newPrefix(t, c)})
+	c := redistest.Client(t)
+	a := redisstore.New(c, redisstore.Options{Prefix: redistest.Prefix(t, c, "jwtauth")})
+	b := redisstore.New(c, redisstore.Options{Prefix: redistest.Prefix(t, c, "jwtauth")})
 	ctx := context.Background()
 	if err := a.RevokeFamily(ctx, "fam", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)

@@ -2,57 +2,27 @@ package redisstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"os"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 
 	"github.com/keel-go/keel/auth/mfa"
 	"github.com/keel-go/keel/auth/mfa/mfatest"
 	"github.com/keel-go/keel/auth/mfa/redisstore"
 	"github.com/keel-go/keel/errors"
-	"github.com/redis/go-redis/v9"
-	"go.uber.org/goleak"
+	"github.com/keel-go/keel/internal/redistest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// newClient connects to KEEL_REDIS_URL, skipping the test when it is unset
-// and failing it when Redis cannot be reached. It returns the client and a
-// key prefix of the test's own, whose keys are deleted when it ends.
+// newClient returns a client for KEEL_REDIS_URL and a key prefix of the
+// test's own (see package redistest).
 func newClient(t *testing.T) (*redis.Client, string) {
-	t.Helper()
-	url := os.Getenv("KEEL_REDIS_URL")
-	if url == "" {
-		t.Skip("set KEEL_REDIS_URL=redis://127.0.0.1:6379/0 to run against Redis")
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("KEEL_REDIS_URL: %v", err)
-	}
-	client := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		client.Close()
-		t.Fatalf("Redis at KEEL_REDIS_URL unreachable: %v", err)
-	}
-	prefix := "keeltest:mfa:" + rand.Text()[:12] + ":"
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			client.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			t.Errorf("cleaning up %s*: %v", prefix, err)
-		}
-		client.Close()
-	})
-	return client, prefix
+	return redistest.ClientPrefix(t, "mfa")
 }
 
 func TestStore(t *testing.T) {

@@ -2,64 +2,25 @@ package redisstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/keel-go/keel/auth"
 	"github.com/keel-go/keel/auth/session"
 	"github.com/keel-go/keel/auth/session/redisstore"
 	"github.com/keel-go/keel/auth/session/sessiontest"
-	"github.com/redis/go-redis/v9"
+	"github.com/keel-go/keel/internal/redistest"
 )
 
-// newClient connects to KEEL_REDIS_URL and returns a client and a key
-// prefix of the test's own, whose keys are deleted when the test ends.
+// newClient returns a client for KEEL_REDIS_URL and a key prefix of the
+// test's own (see package redistest).
 func newClient(t *testing.T) (*redis.Client, string) {
-	t.Helper()
-	url := os.Getenv("KEEL_REDIS_URL")
-	if url == "" {
-		t.Skip("set KEEL_REDIS_URL=redis://127.0.0.1:6379/0 to run against Redis")
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("KEEL_REDIS_URL: %v", err)
-	}
-	client := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		client.Close()
-		t.Fatalf("Redis at KEEL_REDIS_URL unreachable: %v", err)
-	}
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	prefix := "keeltest:session:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		deletePrefix(t, client, prefix)
-		client.Close()
-	})
-	return client, prefix
-}
-
-func deletePrefix(t *testing.T, client *redis.Client, prefix string) {
-	ctx := context.Background()
-	iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
-	for iter.Next(ctx) {
-		if err := client.Del(ctx, iter.Val()).Err(); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	}
-	if err := iter.Err(); err != nil {
-		t.Errorf("cleanup: %v", err)
-	}
+	return redistest.ClientPrefix(t, "session")
 }
 
 // dump returns every key under prefix and every value they hold.

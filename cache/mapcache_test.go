@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keel-go/keel/cache"
+	"github.com/keel-go/keel/internal/testclock"
 )
 
 // mapcache is the backend of these tests: a map with an injected clock,
@@ -180,26 +181,11 @@ func (c *batchcache[V]) DeleteMany(ctx context.Context, keys []string) error {
 	return nil
 }
 
-// clock is a manual clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the tests' manual clock.
+type clock = testclock.Clock
 
 func newClock() *clock {
-	return &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // put stores v under key without hooks or counters.

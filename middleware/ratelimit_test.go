@@ -19,31 +19,17 @@ import (
 	"time"
 
 	"github.com/keel-go/keel/errors"
+	"github.com/keel-go/keel/internal/testclock"
 	"github.com/keel-go/keel/middleware"
 	"github.com/keel-go/keel/reqctx"
 	"github.com/keel-go/keel/router"
 )
 
-// rlClock is a manual clock for rate limit tests.
-type rlClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// rlClock is the tests' manual clock.
+type rlClock = testclock.Clock
 
 func newRLClock() *rlClock {
-	return &rlClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *rlClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *rlClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	return testclock.New(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // rlResult is what a test checks of one response.

@@ -14,25 +14,11 @@ import (
 	"github.com/keel-go/keel/auth"
 	"github.com/keel-go/keel/auth/apikey"
 	"github.com/keel-go/keel/errors"
+	"github.com/keel-go/keel/internal/testclock"
 )
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the tests' manual clock.
+type clock = testclock.Clock
 
 // spyStore counts the store calls the Manager makes.
 type spyStore struct {
@@ -69,7 +55,7 @@ type fixture struct {
 
 func newFixture(tb testing.TB, opts apikey.Options) *fixture {
 	tb.Helper()
-	c := &clock{t: time.Now()}
+	c := testclock.New(time.Now())
 	spy := &spyStore{Store: apikey.NewMemoryStore()}
 	opts.Now = c.Now
 	m, err := apikey.New(spy, opts)

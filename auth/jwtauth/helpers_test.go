@@ -18,6 +18,7 @@ import (
 	"github.com/keel-go/keel/auth"
 	"github.com/keel-go/keel/auth/jwtauth"
 	"github.com/keel-go/keel/errors"
+	"github.com/keel-go/keel/internal/testclock"
 )
 
 const (
@@ -28,25 +29,10 @@ const (
 // t0 is the fixed start of every test clock.
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' manual clock.
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return testclock.New(t0) }
 
 // testKey is a key with its raw private material, for crafting tokens the
 // package would never issue.

@@ -13,15 +13,13 @@ import (
 	"github.com/keel-go/keel/auth"
 	"github.com/keel-go/keel/auth/lockout"
 	"github.com/keel-go/keel/errors"
+	"github.com/keel-go/keel/internal/testclock"
 )
 
-// clock is an injected clock the tests move by hand.
-type clock struct{ now time.Time }
+// clock is the tests' manual clock.
+type clock = testclock.Clock
 
-func (c *clock) Now() time.Time          { return c.now }
-func (c *clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
-
-func newClock() *clock { return &clock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)} }
+func newClock() *clock { return testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)) }
 
 // recorder is an Auditor that keeps the events.
 type recorder struct {

@@ -11,28 +11,14 @@ import (
 	"github.com/keel-go/keel/auth"
 	"github.com/keel-go/keel/auth/mfa"
 	"github.com/keel-go/keel/errors"
+	"github.com/keel-go/keel/internal/testclock"
 )
 
-// clock is an injected clock the tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+// clock is the tests' manual clock.
+type clock = testclock.Clock
 
 // newClock starts at the beginning of a 30-second step.
-func newClock() *clock { return &clock{now: time.Unix(1_750_000_020, 0)} }
+func newClock() *clock { return testclock.New(time.Unix(1_750_000_020, 0)) }
 
 // recorder is an Auditor that keeps the events.
 type recorder struct {

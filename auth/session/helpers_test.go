@@ -11,27 +11,13 @@ import (
 
 	"github.com/keel-go/keel/auth"
 	"github.com/keel-go/keel/auth/session"
+	"github.com/keel-go/keel/internal/testclock"
 )
 
-// clock is a settable time source for the timeouts.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the tests' manual clock.
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{t: time.Now()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clock { return testclock.New(time.Now()) }
 
 // spyStore wraps a store and counts its writes, and remembers every
 // string it was handed.

@@ -10,13 +10,14 @@ import (
 
 	"github.com/keel-go/keel/cache"
 	"github.com/keel-go/keel/cache/cachetest"
+	"github.com/keel-go/keel/internal/testclock"
 )
 
 var errFlaw = errors.New("flawed backend")
 
 func TestRunFakeClock(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	tests := []struct {
 		name string
 		new  func() cache.Cache[[]byte]
@@ -49,7 +50,7 @@ func TestRunRealClock(t *testing.T) {
 // a conforming byte cache: Raw copies both ways.
 func TestRunTypedRaw(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	for _, batch := range []bool{false, true} {
 		name := "plain"
 		if batch {
@@ -119,7 +120,7 @@ func TestFlawedBackend(t *testing.T) {
 		if fc.flaw != name {
 			continue
 		}
-		clock := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+		clock := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 		opts := cachetest.Options{Advance: clock.Advance, MaxKeyLen: 64}
 		now := clock.Now
 		if fc.real {

@@ -177,21 +177,3 @@ func (c batchMapcache) DeleteMany(ctx context.Context, keys []string) error {
 	}
 	return nil
 }
-
-// fakeClock is a clock the suite advances.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}

@@ -16,32 +16,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/keel-go/keel/cache"
 	"github.com/keel-go/keel/cache/httpcache"
+	"github.com/keel-go/keel/internal/testclock"
 	"github.com/keel-go/keel/reqctx"
-	"github.com/rs/zerolog"
 )
 
-// clock is a manual clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' manual clock.
+type clock = testclock.Clock
 
 func newClock() *clock {
-	return &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	return testclock.New(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // mapCache is a cache.Cache[[]byte] in a map, with TTLs on the test's

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keel-go/keel/cache"
 	"github.com/keel-go/keel/cache/memorycache"
+	"github.com/keel-go/keel/internal/testclock"
 )
 
 var _ cache.Cache[int] = (*memorycache.Cache[string, int])(nil)
@@ -21,26 +22,11 @@ var policies = []memorycache.Policy{
 	memorycache.Adaptive, memorycache.LRU, memorycache.LFU, memorycache.FIFO, memorycache.TTL, memorycache.TinyLFU,
 }
 
-// fakeClock is a clock that moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the tests' manual clock.
+type fakeClock = testclock.Clock
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	return testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 func newCache[K comparable, V any](tb testing.TB, opts memorycache.Options[K, V]) *memorycache.Cache[K, V] {

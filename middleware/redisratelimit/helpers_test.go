@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/keel-go/keel/internal/redistest"
+	"github.com/keel-go/keel/internal/testclock"
 	"github.com/keel-go/keel/middleware/redisratelimit"
 )
 
@@ -42,26 +43,11 @@ func unreachableClient(tb testing.TB) *redis.Client {
 	return client
 }
 
-// clock is a manual clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' manual clock.
+type clock = testclock.Clock
 
 func newClock() *clock {
-	return &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	return testclock.New(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // commandLog records the names of the commands a client sends.
